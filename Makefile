@@ -1,0 +1,61 @@
+# smartbin — one Makefile for the workstation, the demo and the bin.
+# `make demo` and `make test` create the virtual environment themselves.
+
+PYTHON  ?= python3
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+DATA    ?= ../shared/data/trashnet
+WEIGHTS ?= ../shared/weights/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5
+PRESET  ?= default
+NAME    ?= $(PRESET)
+RUN     ?= runs/$(NAME)
+MODEL   ?= models/smartbin_int8.tflite
+PI      ?=
+
+.PHONY: help venv venv-device demo test test-fast lint train convert bench bench-remote \
+        deploy status logs undeploy servo-test pi-check clean
+
+help:
+	@echo "make demo                 run the bin's loop on the bundled model and sample photos (simulated camera and servos)"
+	@echo "make test                 run every test (creates .venv)"
+	@echo "make test-fast            skip the slow end-to-end tests"
+	@echo "make train [PRESET=default|paper] [DATA=dir] [NAME=run]   train a model into runs/NAME"
+	@echo "make convert RUN=runs/NAME [MODEL=models/x.tflite]        int8 TFLite + sidecar + verification"
+	@echo "make bench                latency benchmark of the device runtime on this machine"
+	@echo "make deploy PI=pi@host    install/upgrade the service on the bin (see README)"
+
+# Device-only environment (what the bin runs); the full one adds training and tests.
+$(VENV)/.device-stamp: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[device]'
+	touch $@
+
+$(VENV)/.full-stamp: pyproject.toml $(VENV)/.device-stamp
+	$(PY) -m pip install -q -e '.[device,train,dev]'
+	touch $@
+
+venv-device: $(VENV)/.device-stamp
+venv: $(VENV)/.full-stamp
+
+demo: venv-device
+	$(PY) -m device demo
+
+test: venv
+	$(PY) -m pytest
+
+test-fast: venv
+	$(PY) -m pytest -m "not slow"
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+train: venv
+	$(PY) -m train --data $(DATA) --out $(RUN) --preset $(PRESET) --weights $(WEIGHTS)
+
+convert: venv
+	$(PY) -m convert $(RUN) --out $(MODEL)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
