@@ -1,0 +1,90 @@
+"""Shared workstation fixtures: a synthetic, easily separable photo set and a tiny run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_WEIGHTS = (
+    REPO.parent
+    / "shared"
+    / "weights"
+    / "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5"
+)
+CLASSES = ("cardboard", "metal", "paper", "plastic", "trash")
+COLOURS = {
+    "cardboard": (170, 110, 50),
+    "metal": (120, 120, 130),
+    "paper": (250, 250, 140),
+    "plastic": (40, 80, 230),
+    "trash": (30, 170, 40),
+}
+
+
+def make_photos(root: Path, per_class: int = 24, seed: int = 0) -> Path:
+    """Write <root>/<class>/*.jpg: a block on a white backdrop, each class its own colour and
+    texture (solid, horizontal/vertical stripes, checks, dots), at a random place."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:56, 0:64]
+    textures = [
+        np.ones_like(yy, bool),
+        (yy // 6) % 2 == 0,
+        (xx // 6) % 2 == 0,
+        ((yy // 8) + (xx // 8)) % 2 == 0,
+        ((yy % 10) < 4) & ((xx % 10) < 4),
+    ]
+    for (label, colour), texture in zip(COLOURS.items(), textures, strict=True):
+        (root / label).mkdir(parents=True, exist_ok=True)
+        for i in range(per_class):
+            img = np.full((96, 128, 3), 255, np.uint8)
+            x, y = rng.integers(2, 62), rng.integers(2, 38)
+            block = np.clip(np.array(colour) + rng.normal(0, 10, 3), 0, 255).astype(np.uint8)
+            patch = img[y : y + 56, x : x + 64]
+            patch[texture] = block
+            patch[~texture] = block // 3
+            Image.fromarray(img).save(root / label / f"{label}{i}.jpg", quality=90)
+    return root
+
+
+@pytest.fixture(scope="session")
+def shared_weights() -> Path:
+    if not SHARED_WEIGHTS.is_file():
+        pytest.skip(f"offline ImageNet weights not found at {SHARED_WEIGHTS}")
+    return SHARED_WEIGHTS
+
+
+@pytest.fixture(scope="session")
+def photos(tmp_path_factory) -> Path:
+    return make_photos(tmp_path_factory.mktemp("photos"))
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory, photos, shared_weights) -> Path:
+    """A real training run on the synthetic photos: ImageNet weights, 64×64 input, a few epochs."""
+    from train.__main__ import main
+
+    out = tmp_path_factory.mktemp("runs") / "tiny"
+    rc = main(
+        [
+            "--data",
+            str(photos),
+            "--out",
+            str(out),
+            "--weights",
+            str(shared_weights),
+            "--image-size",
+            "64",
+            "--epochs1",
+            "8",
+            "--epochs2",
+            "2",
+            "--batch-size",
+            "16",
+        ]
+    )
+    assert rc == 0
+    return out

@@ -1,0 +1,52 @@
+from collections import Counter
+
+from train.dataset import Sample
+from train.split import assign_splits, read_manifest, write_manifest
+
+
+def _samples(n_per_class: dict[str, int]) -> list[Sample]:
+    return [
+        Sample(f"{c}/{c}{i}.jpg", c, f"{c}-{i:04d}")
+        for c, n in n_per_class.items()
+        for i in range(n)
+    ]
+
+
+def test_split_is_deterministic_and_seeded():
+    s = _samples({"a": 50, "b": 30})
+    assert assign_splits(s, (0.7, 0.15, 0.15), 1) == assign_splits(
+        list(reversed(s)), (0.7, 0.15, 0.15), 1
+    )
+    assert assign_splits(s, (0.7, 0.15, 0.15), 1) != assign_splits(s, (0.7, 0.15, 0.15), 2)
+
+
+def test_split_is_stratified():
+    s = _samples({"a": 100, "b": 40, "c": 20})
+    splits = assign_splits(s, (0.7, 0.15, 0.15), 0)
+    per = Counter((x.label, splits[x.path]) for x in s)
+    for label, n in (("a", 100), ("b", 40), ("c", 20)):
+        assert per[(label, "test")] == round(0.15 * n)
+        assert per[(label, "val")] == round(0.15 * n)
+        assert per[(label, "train")] == n - 2 * round(0.15 * n)
+
+
+def test_identical_files_share_a_split_even_across_classes():
+    s = _samples({"a": 40, "b": 40})
+    # the same bytes under two classes and twice in one class
+    s += [Sample("b/dup_of_a3.jpg", "b", "a-0003"), Sample("a/copy_a5.jpg", "a", "a-0005")]
+    splits = assign_splits(s, (0.6, 0.2, 0.2), 7)
+    by_hash: dict[str, set[str]] = {}
+    for x in s:
+        by_hash.setdefault(x.sha256, set()).add(splits[x.path])
+    assert all(len(v) == 1 for v in by_hash.values())
+
+
+def test_manifest_round_trip(tmp_path):
+    s = _samples({"a": 5})
+    splits = assign_splits(s, (0.6, 0.2, 0.2), 0)
+    write_manifest(tmp_path / "split.csv", s, splits)
+    rows = read_manifest(tmp_path / "split.csv")
+    assert list(rows[0]) == ["path", "label", "split", "sha256"]
+    assert [(r["path"], r["split"], r["sha256"]) for r in rows] == [
+        (x.path, splits[x.path], x.sha256) for x in s
+    ]

@@ -1,0 +1,81 @@
+"""End-to-end training runs on the synthetic photo set."""
+
+import json
+
+import numpy as np
+import pytest
+
+from train.__main__ import main
+from train.split import read_manifest
+
+RUN_FILES = (
+    "model.keras",
+    "split.csv",
+    "config.json",
+    "metrics.json",
+    "report.txt",
+    "confusion_matrix.png",
+    "curves.png",
+    "history_stage1.csv",
+)
+
+
+@pytest.mark.slow
+def test_pretrained_run_learns_and_writes_everything(tiny_run):
+    for name in RUN_FILES:
+        assert (tiny_run / name).is_file(), name
+    metrics = json.loads((tiny_run / "metrics.json").read_text())
+    assert metrics["test"]["accuracy"] > 0.6  # chance is 0.2 on five balanced classes
+    assert set(metrics["test"]["per_class"]) == {"cardboard", "metal", "paper", "plastic", "trash"}
+    assert all(
+        st["seconds_per_epoch"] > 0 and st["images_per_second"] > 0 for st in metrics["stages"]
+    )
+    rows = read_manifest(tiny_run / "split.csv")
+    test_paths = {r["path"] for r in rows if r["split"] == "test"}
+    train_paths = {r["path"] for r in rows if r["split"] == "train"}
+    assert test_paths and not test_paths & train_paths
+    assert (tiny_run / "confusion_matrix.png").read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.slow
+def test_model_takes_raw_pixels(tiny_run):
+    import keras
+
+    model = keras.models.load_model(tiny_run / "model.keras")
+    assert model.input_shape == (None, 64, 64, 3)
+    white = np.full((1, 64, 64, 3), 255.0, np.float32)
+    probs = model.predict(white, verbose=0)
+    assert probs.shape == (1, 5) and np.isclose(probs.sum(), 1, atol=1e-4)
+
+
+@pytest.mark.slow
+def test_from_scratch_run_with_no_weights(photos, tmp_path):
+    out = tmp_path / "scratch"
+    rc = main(
+        [
+            "--data",
+            str(photos),
+            "--out",
+            str(out),
+            "--weights",
+            "none",
+            "--image-size",
+            "32",
+            "--alpha",
+            "0.35",
+            "--epochs1",
+            "1",
+            "--epochs2",
+            "1",
+            "--classes",
+            "metal,trash",
+        ]
+    )
+    assert rc == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["labels"] == ["metal", "trash"]
+    assert len(metrics["stages"]) == 2
+    assert (out / "curves.png").is_file()
+    assert (
+        main(["--data", str(photos), "--out", str(out), "--weights", "none"]) == 2
+    )  # no overwrite

@@ -1,0 +1,1 @@
+"""Workstation training stage: MobileNetV2 transfer learning on a folder of class folders."""

@@ -1,0 +1,92 @@
+"""`python -m train --data DIR --out runs/NAME [--preset default|paper] ...`"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from .errors import UserError
+from .presets import PRESETS, get_preset
+
+
+def _fractions(text: str) -> tuple[float, float, float]:
+    try:
+        parts = [float(p) for p in text.split(",")]
+    except ValueError:
+        parts = []
+    if len(parts) != 3 or min(parts) < 0 or parts[1] <= 0 or parts[2] <= 0:
+        raise argparse.ArgumentTypeError(
+            f"--split expects three positive numbers TRAIN,VAL,TEST, got {text!r}"
+        )
+    total = sum(parts)
+    return tuple(p / total for p in parts)  # type: ignore[return-value]
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m train", description=__doc__)
+    p.add_argument("--data", type=Path, required=True, help="folder of class folders")
+    p.add_argument("--out", type=Path, required=True, help="run folder to create (runs/NAME)")
+    p.add_argument("--preset", choices=sorted(PRESETS), default="default")
+    p.add_argument(
+        "--weights",
+        default="imagenet",
+        help="'imagenet' (download), a local .h5 file, or 'none' (random init)",
+    )
+    p.add_argument(
+        "--classes",
+        help="comma-separated class folders, in output order "
+        "(default: cardboard,metal,paper,plastic,trash)",
+    )
+    p.add_argument("--split", type=_fractions, default=(0.7, 0.15, 0.15), metavar="TR,VA,TE")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--image-size", type=int, help="square input size (preset: 224)")
+    p.add_argument("--alpha", type=float, help="MobileNetV2 width multiplier (preset: 1.0)")
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--epochs1", type=int, help="stage-1 epoch budget")
+    p.add_argument("--epochs2", type=int, help="stage-2 epoch budget (0 skips fine-tuning)")
+    p.add_argument("--unfreeze", type=int, help="stage-2: number of last base layers to fine-tune")
+    p.add_argument("--overwrite", action="store_true", help="replace a model already in --out")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    recipe = get_preset(
+        args.preset, image_size=args.image_size, alpha=args.alpha, batch_size=args.batch_size
+    )
+    if args.image_size is not None and args.image_size < 32:
+        print(
+            f"error: --image-size {args.image_size} is below MobileNetV2's minimum of 32",
+            file=sys.stderr,
+        )
+        return 2
+    if args.epochs1 is not None:
+        recipe = replace(recipe, stage1=replace(recipe.stage1, epochs=args.epochs1))
+    if args.epochs2 is not None:
+        recipe = replace(recipe, stage2=replace(recipe.stage2, epochs=args.epochs2))
+    if args.unfreeze is not None:
+        recipe = replace(recipe, stage2=replace(recipe.stage2, unfreeze=args.unfreeze))
+    classes = [c.strip() for c in args.classes.split(",") if c.strip()] if args.classes else None
+    from .run import train_run  # imported late: TensorFlow start-up is slow
+
+    try:
+        train_run(
+            args.data,
+            args.out,
+            recipe,
+            args.weights,
+            classes,
+            args.split,
+            args.seed,
+            args.overwrite,
+        )
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""Training-time augmentation on batches of raw RGB pixels (float32, 0–255), inside tf.data."""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+from .presets import Augment
+
+
+def _per_image(batch: tf.Tensor, low: float, high: float) -> tf.Tensor:
+    return tf.random.uniform([tf.shape(batch)[0], 1, 1, 1], low, high)
+
+
+def _gaussian_kernel(sigma: float, size: int = 5) -> tf.Tensor:
+    x = tf.range(size, dtype=tf.float32) - (size - 1) / 2
+    k = tf.exp(-(x**2) / (2 * sigma**2))
+    k = k / tf.reduce_sum(k)
+    k2 = tf.tensordot(k, k, axes=0)[:, :, None, None]
+    return tf.tile(k2, [1, 1, 3, 1])
+
+
+def build_augmenter(spec: Augment, seed: int):
+    """Return a function mapping a float32 batch (B×H×W×3, 0–255) to an augmented batch."""
+    geometric = keras.Sequential(
+        [
+            keras.layers.RandomRotation(
+                spec.rotation_deg / 360, fill_mode=spec.fill_mode, seed=seed
+            ),
+            keras.layers.RandomTranslation(
+                spec.shift, spec.shift, fill_mode=spec.fill_mode, seed=seed
+            ),
+            keras.layers.RandomZoom((-spec.zoom, spec.zoom), fill_mode=spec.fill_mode, seed=seed),
+            *([keras.layers.RandomFlip("horizontal", seed=seed)] if spec.flip else []),
+        ],
+        name="geometric",
+    )
+    blur_kernel = _gaussian_kernel(1.5)
+
+    def augment(x: tf.Tensor) -> tf.Tensor:
+        x = geometric(x, training=True)
+        x = x * _per_image(x, *spec.brightness)
+        if spec.contrast:
+            mean = tf.reduce_mean(x, axis=[1, 2, 3], keepdims=True)
+            x = (x - mean) * _per_image(x, 1 - spec.contrast, 1 + spec.contrast) + mean
+        if spec.saturation:
+            grey = tf.reduce_mean(x, axis=3, keepdims=True)
+            x = grey + (x - grey) * _per_image(x, 1 - spec.saturation, 1 + spec.saturation)
+        if spec.hue:
+            hsv = tf.image.rgb_to_hsv(tf.clip_by_value(x, 0, 255) / 255)
+            shift = _per_image(x, -spec.hue, spec.hue)[..., 0]
+            h = tf.math.floormod(hsv[..., 0] + shift, 1.0)
+            x = tf.image.hsv_to_rgb(tf.stack([h, hsv[..., 1], hsv[..., 2]], axis=-1)) * 255
+        if spec.illumination:
+            a = spec.illumination
+            field = tf.random.uniform([tf.shape(x)[0], 2, 2, 3], 1 - a, 1 + a)
+            x = x * tf.image.resize(field, tf.shape(x)[1:3], method="bilinear")
+        if spec.blur_prob:
+            blurred = tf.nn.depthwise_conv2d(x, blur_kernel, [1, 1, 1, 1], "SAME")
+            pick = tf.cast(_per_image(x, 0, 1) < spec.blur_prob, tf.float32)
+            x = pick * blurred + (1 - pick) * x
+        if spec.noise_std:
+            x = x + tf.random.normal(tf.shape(x), stddev=spec.noise_std)
+        return tf.clip_by_value(x, 0.0, 255.0)
+
+    return augment

@@ -1,0 +1,105 @@
+"""Two-stage training: the head on a frozen base, then fine-tuning the top of the base."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import keras
+import tensorflow as tf
+
+from .model import unfreeze_top
+from .presets import Recipe, Stage
+
+
+class EpochTimer(keras.callbacks.Callback):
+    """Records wall time per epoch and training throughput (images per second)."""
+
+    def __init__(self, n_train: int) -> None:
+        super().__init__()
+        self.n_train = n_train
+        self.seconds: list[float] = []
+
+    def on_epoch_begin(self, epoch: int, logs=None) -> None:
+        self._t0 = time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
+        dt = time.perf_counter() - self._t0
+        self.seconds.append(dt)
+        if logs is not None:
+            logs["epoch_seconds"] = dt
+            logs["images_per_second"] = self.n_train / dt
+
+
+def train_stage(
+    model: keras.Model,
+    base: keras.Model,
+    stage: Stage,
+    index: int,
+    recipe: Recipe,
+    train_ds: tf.data.Dataset,
+    val_ds: tf.data.Dataset,
+    n_train: int,
+    class_weight: dict[int, float],
+    run_dir: Path,
+    pretrained: bool = True,
+    verbose: int = 1,
+) -> dict:
+    """Train one stage with EarlyStopping (best weights restored) and ReduceLROnPlateau on val_loss.
+
+    Returns the stage's history (per-epoch metrics, learning rate, seconds, images/s) and summary.
+    """
+    trainable = unfreeze_top(base, stage.unfreeze, freeze_bn=pretrained)
+    optimizer = (
+        keras.optimizers.AdamW(stage.lr, weight_decay=recipe.weight_decay)
+        if recipe.weight_decay
+        else keras.optimizers.Adam(stage.lr)
+    )
+    model.compile(
+        optimizer=optimizer,
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=recipe.label_smoothing),
+        metrics=["accuracy"],
+    )
+    (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
+    timer = EpochTimer(n_train)
+    callbacks = [
+        timer,
+        keras.callbacks.EarlyStopping(
+            monitor="val_loss", patience=recipe.patience, restore_best_weights=True, verbose=1
+        ),
+        keras.callbacks.ReduceLROnPlateau(
+            monitor="val_loss", factor=0.3, patience=2, min_lr=stage.lr / 100, verbose=1
+        ),
+        keras.callbacks.ModelCheckpoint(
+            run_dir / "checkpoints" / f"stage{index}.best.weights.h5",
+            monitor="val_loss",
+            save_best_only=True,
+            save_weights_only=True,
+        ),
+        keras.callbacks.CSVLogger(run_dir / f"history_stage{index}.csv"),
+    ]
+    print(
+        f"stage {index}: {trainable} base layers trainable, lr {stage.lr:g}, "
+        f"up to {stage.epochs} epochs",
+        flush=True,
+    )
+    hist = model.fit(
+        train_ds,
+        validation_data=val_ds,
+        epochs=stage.epochs,
+        class_weight=class_weight,
+        callbacks=callbacks,
+        verbose=verbose,
+    )
+    h = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
+    best = min(range(len(h["val_loss"])), key=h["val_loss"].__getitem__)
+    return {
+        "history": h,
+        "trainable_base_layers": trainable,
+        "epochs_run": len(h["val_loss"]),
+        "best_epoch": best + 1,
+        "best_val_loss": h["val_loss"][best],
+        "best_val_accuracy": h["val_accuracy"][best],
+        "seconds_per_epoch": sum(timer.seconds) / len(timer.seconds),
+        "images_per_second": n_train * len(timer.seconds) / sum(timer.seconds),
+    }

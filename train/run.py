@@ -1,0 +1,167 @@
+"""One training run end to end: scan, split, train both stages, evaluate, write the run folder."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from . import plots
+from .data import balanced_class_weights, make_dataset
+from .dataset import class_folders, scan
+from .errors import UserError
+from .evaluate import score
+from .fit import train_stage
+from .model import build_model, resolve_weights
+from .presets import Recipe
+from .split import SPLITS, assign_splits, write_manifest
+
+
+def _predict(model: keras.Model, pixels: np.ndarray, batch_size: int) -> tuple[np.ndarray, float]:
+    t0 = time.perf_counter()
+    probs = model.predict(
+        make_dataset(pixels, np.zeros(len(pixels), int), model.output_shape[-1], batch_size),
+        verbose=0,
+    )
+    return probs.argmax(axis=1), len(pixels) / (time.perf_counter() - t0)
+
+
+def train_run(
+    data: Path,
+    out: Path,
+    recipe: Recipe,
+    weights: str,
+    classes: list[str] | None,
+    fractions: tuple[float, float, float],
+    seed: int,
+    overwrite: bool = False,
+) -> dict:
+    """Train and evaluate one model; returns the metrics written to `out/metrics.json`."""
+    if (out / "model.keras").exists() and not overwrite:
+        raise UserError(
+            f"run folder {out} already holds a model; choose another --out or --overwrite"
+        )
+    weights_arg = resolve_weights(weights)
+    labels = class_folders(data, classes)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"cannot create run folder {out}: {exc.strerror}") from None
+    size = recipe.image_size
+    found = scan(data, labels, size, size, recipe.resize)
+    splits = assign_splits(found.samples, fractions, seed)
+    write_manifest(out / "split.csv", found.samples, splits)
+    y = np.array([labels.index(s.label) for s in found.samples])
+    which = np.array([splits[s.path] for s in found.samples])
+    part = {name: (found.pixels[which == name], y[which == name]) for name in SPLITS}
+    for name in SPLITS:
+        if len(part[name][1]) == 0:
+            raise UserError(f"the {name} split is empty: {data} has too few images for --split")
+    counts = {
+        name: {lab: int((part[name][1] == i).sum()) for i, lab in enumerate(labels)}
+        for name in SPLITS
+    }
+    print(
+        f"{len(found.samples)} photos in {len(labels)} classes, {len(found.skipped)} skipped; "
+        f"train/val/test = {', '.join(str(len(part[n][1])) for n in SPLITS)}",
+        flush=True,
+    )
+    for rel, why in found.skipped:
+        print(f"  skipped {rel}: {why}")
+
+    keras.utils.set_random_seed(seed)
+    model, base = build_model(
+        len(labels), size, recipe.alpha, weights_arg, recipe.dense_units, recipe.dropout
+    )
+    class_weight = balanced_class_weights(part["train"][1], len(labels))
+    train_ds = make_dataset(*part["train"], len(labels), recipe.batch_size, recipe.augment, seed)
+    val_ds = make_dataset(*part["val"], len(labels), recipe.batch_size).cache()
+    verbose = 1 if sys.stdout.isatty() else 2
+    config = {
+        "preset": recipe.name,
+        "recipe": asdict(recipe),
+        "labels": labels,
+        "input": {
+            "height": size,
+            "width": size,
+            "dtype": "uint8",
+            "color": "RGB",
+            "resize": recipe.resize,
+        },
+        "data_root": str(data.resolve()),
+        "weights": weights,
+        "split_fractions": list(fractions),
+        "seed": seed,
+        "keras_version": keras.__version__,
+    }
+    (out / "config.json").write_text(json.dumps(config, indent=2))
+
+    stages = []
+    for i, stage in enumerate((recipe.stage1, recipe.stage2), 1):
+        if stage.epochs > 0:
+            stages.append(
+                train_stage(
+                    model,
+                    base,
+                    stage,
+                    i,
+                    recipe,
+                    train_ds,
+                    val_ds,
+                    len(part["train"][1]),
+                    class_weight,
+                    out,
+                    weights_arg is not None,
+                    verbose,
+                )
+            )
+    model.save(out / "model.keras")
+
+    val_pred, _ = _predict(model, part["val"][0], recipe.batch_size)
+    test_pred, test_ips = _predict(model, part["test"][0], recipe.batch_size)
+    val = score(part["val"][1], val_pred, labels)
+    test = score(part["test"][1], test_pred, labels)
+    metrics = {
+        "preset": recipe.name,
+        "labels": labels,
+        "counts": counts,
+        "skipped": [{"path": p, "reason": r} for p, r in found.skipped],
+        "class_weight": {labels[k]: v for k, v in class_weight.items()},
+        "stages": [{k: v for k, v in st.items() if k != "history"} for st in stages],
+        "val": {k: v for k, v in val.items() if k != "report"},
+        "test": {k: v for k, v in test.items() if k != "report"},
+        "test_images_per_second": test_ips,
+    }
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    report = [
+        f"smartbin training run {out} (preset {recipe.name})",
+        "",
+        f"photos: {len(found.samples)} used, {len(found.skipped)} skipped",
+    ]
+    report += [f"  skipped {p}: {r}" for p, r in found.skipped]
+    report += ["", "per split: " + json.dumps(counts), ""]
+    for i, st in enumerate(metrics["stages"], 1):
+        report.append(
+            f"stage {i}: {st['epochs_run']} epochs, best {st['best_epoch']}, "
+            f"{st['seconds_per_epoch']:.1f} s/epoch, {st['images_per_second']:.1f} img/s"
+        )
+    report += ["", "validation split:", val["report"], "test split (held out):", test["report"]]
+    (out / "report.txt").write_text("\n".join(report) + "\n")
+    plots.plot_confusion(
+        test["confusion_matrix"],
+        labels,
+        out / "confusion_matrix.png",
+        f"{recipe.name}: test split, accuracy {test['accuracy']:.2%}",
+    )
+    plots.plot_curves(stages, out / "curves.png", f"{recipe.name}: training curves")
+    print(test["report"])
+    print(
+        f"test accuracy {test['accuracy']:.4f}, macro recall {test['macro']['recall']:.4f}; "
+        f"run folder: {out}"
+    )
+    return metrics

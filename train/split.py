@@ -1,0 +1,62 @@
+"""Deterministic, stratified, leak-free train/val/test split and its manifest CSV."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections import defaultdict
+from pathlib import Path
+
+from .dataset import Sample
+from .errors import UserError
+
+SPLITS = ("train", "val", "test")
+MANIFEST_FIELDS = ("path", "label", "split", "sha256")
+
+
+def _order_key(seed: int, sha256: str) -> str:
+    return hashlib.sha256(f"{seed}:{sha256}".encode()).hexdigest()
+
+
+def assign_splits(
+    samples: list[Sample], fractions: tuple[float, float, float], seed: int
+) -> dict[str, str]:
+    """Return {path: split}. Byte-identical files (same sha256) always share one split.
+
+    Files are grouped by content; each group counts towards the class of its first path. Within a
+    class, groups are ordered by a seeded hash of their content (independent of file names and of
+    other classes) and cut into test, validation and train by the given fractions.
+    """
+    groups: dict[str, list[Sample]] = defaultdict(list)
+    for s in samples:
+        groups[s.sha256].append(s)
+    by_class: dict[str, list[str]] = defaultdict(list)
+    for sha, members in groups.items():
+        by_class[min(members, key=lambda s: s.path).label].append(sha)
+    _, val_frac, test_frac = fractions
+    split_of_group: dict[str, str] = {}
+    for shas in by_class.values():
+        shas.sort(key=lambda sha: _order_key(seed, sha))
+        n_test = round(len(shas) * test_frac)
+        n_val = round(len(shas) * val_frac)
+        for i, sha in enumerate(shas):
+            split_of_group[sha] = "test" if i < n_test else "val" if i < n_test + n_val else "train"
+    return {s.path: split_of_group[s.sha256] for s in samples}
+
+
+def write_manifest(path: Path, samples: list[Sample], splits: dict[str, str]) -> None:
+    """Write the manifest CSV: path,label,split,sha256 (paths relative to the data root)."""
+    with path.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(MANIFEST_FIELDS)
+        for s in samples:
+            w.writerow((s.path, s.label, splits[s.path], s.sha256))
+
+
+def read_manifest(path: Path) -> list[dict[str, str]]:
+    """Read a manifest CSV back as a list of rows (dicts with the manifest's fields)."""
+    with path.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    if rows and set(rows[0]) != set(MANIFEST_FIELDS):
+        raise UserError(f"{path}: expected columns {','.join(MANIFEST_FIELDS)}")
+    return rows
