@@ -59,3 +59,14 @@ convert: venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# ---- pi-check: the device demo on an emulated arm64 Bookworm userland (pi/; README "Verified where")
+# LIMIT: how many sample photos to sort (emulation is slow). PI_RUNTIME=tflite-runtime==2.14.0 (or
+# ai-edge-litert==X) checks that runtime in place of the pinned one. The root is cached in .cache/.
+SAMPLES    ?= models/samples
+LIMIT      ?= 5
+PI_RUNTIME ?=
+
+pi-check: venv-device
+	@MODEL='$(MODEL)' SAMPLES='$(SAMPLES)' LIMIT='$(LIMIT)' PI_RUNTIME='$(PI_RUNTIME)' PY='$(PY)' \
+		pi/check.sh
