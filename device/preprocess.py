@@ -1,7 +1,7 @@
 """Frame -> model input: region-of-interest crop, then the sidecar's resize rule, RGB uint8.
 
-Resizing is bilinear (`cv2.INTER_LINEAR`, no antialiasing) in both directions, because training
-resizes with TensorFlow's bilinear `tf.image.resize` and the device must see what training saw.
+Resizing is `cv2.resize(..., interpolation=cv2.INTER_AREA)`, the call docs/contracts.md names
+for train/, convert/ and device/ alike, so the bin feeds the model the pixels it was trained on.
 """
 
 from dataclasses import dataclass
@@ -58,7 +58,7 @@ class Preprocessor:
             self.crop(rgb),
             (self.width, self.height),
             dst=self.buffer[0],
-            interpolation=cv2.INTER_LINEAR,
+            interpolation=cv2.INTER_AREA,
         )
         return self.buffer
 
