@@ -29,8 +29,8 @@ class ModelConfig:
 class CameraConfig:
     type: str = "picamera2"
     source: int | str = 0
-    width: int = 640
-    height: int = 480
+    width: int = 448
+    height: int = 448
     fps: float = 10.0
     reopen_initial_s: float = 0.5
     reopen_max_s: float = 30.0

@@ -1,15 +1,17 @@
 """The event log: one SQLite row per item (WAL mode) and JPEG captures of uncertain items.
 
-Nothing here may stop the bin from sorting: a locked database or a full or read-only disk is
-logged, rows that could not be written are kept in memory and retried with the next item, and a
-capture that cannot be saved is skipped.
+Nothing here may stop or slow the bin's sorting: rows and captures are written by one background
+thread, a locked database or a full or read-only disk is logged, rows that could not be written
+are kept in memory and retried with the next item, and a capture that cannot be saved is skipped.
 """
 
 import contextlib
 import json
 import logging
+import queue
 import shutil
 import sqlite3
+import threading
 import time
 from collections import deque
 from datetime import datetime
@@ -59,18 +61,42 @@ class EventLog:
         self.capture_uncertain, self.capture_max_bytes = capture_uncertain, capture_max_bytes
         self.jpeg_params = [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality]
         self.pending: deque[tuple[Any, ...]] = deque(maxlen=PENDING_MAX)
-        self._conn: sqlite3.Connection | None = None
+        self._conn: sqlite3.Connection | None = None  # used by the writer thread only
+        self._queue: queue.Queue[tuple | None] = queue.Queue()
+        self._writer = threading.Thread(target=self._write_loop, name="event-log", daemon=True)
+        self._writer.start()
         self._captures: deque[tuple[Path, int]] | None = None  # oldest first
         self._capture_bytes = 0
 
     def record(self, decision: Decision, ms: dict[str, float], crop: np.ndarray | None) -> None:
-        """Log one routed item; `crop` (RGB) is saved when the item was uncertain."""
-        capture = None
-        if decision.uncertain and self.capture_uncertain and crop is not None:
-            capture = self._save_capture(crop)
+        """Queue one routed item for the writer; `crop` (RGB) is saved if the item was uncertain."""
+        keep = decision.uncertain and self.capture_uncertain and crop is not None
+        self._queue.put((decision, dict(ms), crop.copy() if keep else None, time.time()))
+
+    def flush(self) -> None:
+        """Wait until everything recorded so far has been handled by the writer."""
+        self._queue.join()
+
+    def _write_loop(self) -> None:
+        while (job := self._queue.get()) is not None:
+            try:
+                self._write(*job)
+            except Exception:  # the writer must outlive any single bad row
+                log.exception("event log: item not logged")
+            finally:
+                self._queue.task_done()
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        self._queue.task_done()
+
+    def _write(
+        self, decision: Decision, ms: dict[str, float], crop: np.ndarray | None, when: float
+    ) -> None:
+        capture = self._save_capture(crop) if crop is not None else None
         self.pending.append(
             (
-                time.time(),
+                when,
                 decision.label,
                 decision.confidence,
                 json.dumps(decision.probs),
@@ -84,13 +110,13 @@ class EventLog:
         self._flush()
 
     def rows(self) -> list[dict[str, Any]]:
-        """Every logged row, oldest first, JSON fields decoded."""
-        conn = self._connect()
-        if conn is None:
+        """Every logged row, oldest first, JSON fields decoded (after a flush)."""
+        self.flush()
+        if not self.db_path.exists():
             return []
-        cursor = conn.cursor()
-        cursor.row_factory = sqlite3.Row
-        rows = [dict(r) for r in cursor.execute("SELECT * FROM items ORDER BY id")]
+        with contextlib.closing(sqlite3.connect(self.db_path, timeout=5)) as conn:
+            conn.row_factory = sqlite3.Row
+            rows = [dict(r) for r in conn.execute("SELECT * FROM items ORDER BY id")]
         for r in rows:
             r["probs"], r["ms"] = json.loads(r["probs"]), json.loads(r["ms"])
         return rows
@@ -109,9 +135,10 @@ class EventLog:
         return count
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        """Write what is queued, then stop the writer."""
+        if self._writer.is_alive():
+            self._queue.put(None)
+            self._writer.join()
 
     def _connect(self) -> sqlite3.Connection | None:
         if self._conn is None:

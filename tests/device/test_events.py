@@ -52,6 +52,7 @@ def test_export_writes_the_class_folder_layout(tmp_path):
     for label in ("paper", "metal"):
         log.record(decision(label, 0.3, uncertain=True), MS, CROP)
     log.record(decision("paper", 0.95), MS, CROP)
+    log.flush()
     with sqlite3.connect(tmp_path / "state" / "events.db") as db:
         db.execute("UPDATE items SET true_label = 'cardboard' WHERE id = 1")
     assert log.export_captures(tmp_path / "out") == 2
@@ -71,11 +72,13 @@ def test_unwritable_capture_folder_is_logged_and_the_row_still_written(tmp_path,
 
 
 def test_locked_database_keeps_rows_in_memory_until_it_is_free(tmp_path, caplog):
-    log = EventLog(tmp_path)
+    log = EventLog(tmp_path)  # record() only queues: the writer thread meets the lock
     log.record(decision(), MS, None)
+    log.flush()
     blocker = sqlite3.connect(tmp_path / "events.db", isolation_level=None)
     blocker.execute("BEGIN EXCLUSIVE")
-    log.record(decision("paper"), MS, None)  # returns despite the lock
+    log.record(decision("paper"), MS, None)
+    log.flush()  # the writer gave up on the lock
     assert "locked" in caplog.text and len(log.pending) == 1
     blocker.execute("COMMIT")
     log.record(decision("plastic"), MS, None)
