@@ -38,11 +38,12 @@ if ! "${PY:-python3}" -m pip download --progress-bar off "${tags[@]}" -d "$work/
 fi
 
 # Leave out what apt provides (wheel names are normalised: lower case, "_" for "-" and ".").
-apt_names=$(sed 's/==.*//; s/[-_.]\+/_/g' "$work/from-apt.txt" | paste -sd '|')
+apt_names=$(sed 's/==.*//; s/[-_.]\+/_/g; s/.*/\L&/' "$work/from-apt.txt" | paste -sd '|')
 wheels=()
 for wheel in "$work"/wheels/*.whl; do
-  name=$(basename "$wheel" | cut -d- -f1 | tr 'A-Z.' 'a-z_')
-  [[ $name =~ ^($apt_names)$ ]] || wheels+=("$wheel")
+  name=${wheel##*/}
+  name=${name%%-*}
+  [[ ${name,,} =~ ^($apt_names)$ ]] || wheels+=("$wheel")
 done
 rm -rf "$site"
 "${PY:-python3}" -m pip install -q --no-deps --no-index --target "$site" "${tags[@]}" "${wheels[@]}"
