@@ -71,7 +71,7 @@ class Report:
             flush=True,
         )
 
-    def summary(self, frames: int) -> None:
+    def summary(self, sorter: Sorter) -> None:
         n = len(self.results)
         if not n:
             print("no items were sorted")
@@ -79,22 +79,25 @@ class Report:
         total = {s: sum(r.ms[s] for r in self.results) for s in STAGES}
         votes = sum(r.frames for r in self.results)
         uncertain = sum(r.decision.uncertain for r in self.results)
-        overhead = sum(total[s] for s in OVERHEAD_STAGES)
         print(
             f"items {n}, correct {self.correct}/{self.known}, uncertain {uncertain},"
-            f" unreadable photos skipped {len(self.replay.skipped)}, camera frames {frames}"
+            f" unreadable photos skipped {len(self.replay.skipped)}"
         )
         print(
-            "mean ms per item (frame stages summed over "
-            f"{votes / n:.1f} voted frames): "
+            f"mean ms per item (frame stages summed over {votes / n:.1f} voted frames): "
             + ", ".join(f"{s} {total[s] / n:.2f}" for s in STAGES)
         )
+        every = sorter.frame_ms
+        print(
+            f"all {sorter.frames} camera frames: capture {every['capture'] / sorter.frames:.3f},"
+            f" presence {every['presence'] / sorter.frames:.3f} ms per frame"
+        )
         if total["invoke"] > 0:
+            overhead = sum(total[s] for s in OVERHEAD_STAGES)
             print(
-                f"overhead: capture+presence+preprocess+decision+log = "
-                f"{100 * overhead / total['invoke']:.1f}% of invoke time;"
-                f" whole loop / invoke = {(overhead + total['invoke']) / total['invoke']:.3f}"
-                " (servo moves excluded)"
+                "overhead on voted frames: capture+presence+preprocess+decision+log ="
+                f" {100 * overhead / total['invoke']:.1f}% of invoke time; whole loop / invoke ="
+                f" {(overhead + total['invoke']) / total['invoke']:.3f} (servo moves excluded)"
             )
 
 
@@ -150,7 +153,7 @@ def run_demo(
                     sorter.reset()
         finally:
             parts.close()
-        report.summary(sorter.frames)
+        report.summary(sorter)
     shown = len(replay.photos) - len(replay.skipped)
     if failures or len(report.results) != shown:
         print(

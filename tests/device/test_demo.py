@@ -45,7 +45,7 @@ def test_demo_routes_the_samples_without_tensorflow(tiny_model, samples):
     assert all("ms: capture" in line for line in items)
     correct = re.search(r"correct (\d+)/(\d+)", result.stdout)
     assert correct and int(correct[2]) == 15 and int(correct[1]) >= 14, result.stdout
-    assert "overhead:" in result.stdout
+    assert "overhead on voted frames:" in result.stdout
 
 
 def test_demo_with_a_missing_model_is_a_one_line_error(tmp_path, samples):
