@@ -1,0 +1,161 @@
+"""The convert stage end to end: quantize, verify against the float model, write model + sidecar."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from . import sidecar
+from .errors import UserError
+from .quantize import VARIANTS, convert, representative_rows
+from .runs import open_run
+from .verify import run_tflite, summary
+
+
+def variant_path(out: Path, variant: str) -> Path:
+    """models/smartbin_int8.tflite -> models/smartbin_fp16.tflite (or <stem>_<variant>.tflite)."""
+    if variant == "int8":
+        return out
+    stem = out.stem.replace("int8", variant) if "int8" in out.stem else f"{out.stem}_{variant}"
+    return out.with_name(stem + out.suffix)
+
+
+def convert_run(
+    run_dir: Path,
+    out: Path,
+    variants: list[str],
+    n_rep: int,
+    max_drop: float,
+    data_root: Path | None,
+    threads: int,
+) -> bool:
+    """Convert, verify and write every variant; False when one fails the --max-drop guard.
+
+    A variant that fails keeps its files as `<stem>.rejected.tflite/.json` for inspection and never
+    replaces a model already at its path.
+    """
+    run = open_run(run_dir, data_root)
+    model = keras.models.load_model(run_dir / "model.keras")
+    if model.output_shape[-1] != len(run.labels):
+        raise UserError(
+            f"{run_dir}/model.keras has {model.output_shape[-1]} outputs but the run "
+            f"names {len(run.labels)} labels ({', '.join(run.labels)})"
+        )
+    rep_rows = representative_rows(run.rows_of("train"), n_rep)
+    test_rows = run.rows_of("test")
+    if not test_rows:
+        raise UserError(f"{run_dir}/split.csv has no test rows to verify against")
+    rep_images, _ = run.load(rep_rows, "representative images")
+    test_images, y = run.load(test_rows, "test images")
+
+    model.predict(test_images[:1].astype(np.float32), verbose=0)  # warm-up: builds the graph
+    t0 = time.perf_counter()
+    float_probs = model.predict(test_images.astype(np.float32), batch_size=32, verbose=0)
+    float_ms = 1000 * (time.perf_counter() - t0) / len(test_images)
+    float_pred = float_probs.argmax(1)
+    float_summary = summary(y, float_pred, run.labels)
+
+    results, ok = {}, True
+    for variant in variants:
+        final = variant_path(out, variant)
+        staged = final.with_name(final.stem + ".rejected.tflite")
+        t0 = time.perf_counter()
+        staged.write_bytes(convert(model, variant, rep_images if variant == "int8" else None))
+        convert_s = time.perf_counter() - t0
+        sidecar.write(staged, sidecar.build(run, staged, VARIANTS[variant], {}, {}))
+        probs, invoke_ms, tensors = run_tflite(staged, test_images, threads)
+        if variant == "int8" and tensors["input"] != {
+            "dtype": "uint8",
+            "scale": 1.0,
+            "zero_point": 0,
+        }:
+            raise UserError(f"int8 input quantization came out {tensors['input']}, not raw pixels")
+        pred = probs.argmax(1)
+        lite = summary(y, pred, run.labels)
+        metrics = {
+            "n_test": len(y),
+            "float": float_summary,
+            "tflite": lite,
+            "agreement": float(np.mean(pred == float_pred)),
+            "accuracy_drop_points": 100 * (float_summary["accuracy"] - lite["accuracy"]),
+            "mean_invoke_ms": invoke_ms,
+            "invoke_threads": threads,
+            "representative_images": len(rep_rows) if variant == "int8" else 0,
+        }
+        doc = sidecar.build(run, staged, VARIANTS[variant], tensors["output"], metrics)
+        passed = metrics["accuracy_drop_points"] <= max_drop
+        if passed:
+            os.replace(staged, final)
+            sidecar.write(final, doc)
+            staged.with_suffix(".json").unlink()
+            shutil.copyfile(run_dir / "split.csv", final.with_suffix(".split.csv"))
+        else:
+            sidecar.write(staged, doc)
+            ok = False
+        results[variant] = (final if passed else staged, doc, convert_s, passed)
+
+    _print_report(run.labels, float_summary, float_ms, results, max_drop)
+    return ok
+
+
+def _print_report(
+    labels: list[str], flt: dict, float_ms: float, results: dict, max_drop: float
+) -> None:
+    names = list(results)
+    rows = [("", "keras float", *names)]
+    rows.append(
+        (
+            "accuracy",
+            f"{flt['accuracy']:.4f}",
+            *(f"{results[v][1]['metrics']['tflite']['accuracy']:.4f}" for v in names),
+        )
+    )
+    rows.append(
+        (
+            "macro recall",
+            f"{flt['macro_recall']:.4f}",
+            *(f"{results[v][1]['metrics']['tflite']['macro_recall']:.4f}" for v in names),
+        )
+    )
+    for lab in labels:
+        rows.append(
+            (
+                f"recall {lab}",
+                f"{flt['per_class_recall'][lab]:.3f}",
+                *(
+                    f"{results[v][1]['metrics']['tflite']['per_class_recall'][lab]:.3f}"
+                    for v in names
+                ),
+            )
+        )
+    rows.append(
+        ("agreement", "-", *(f"{results[v][1]['metrics']['agreement']:.4f}" for v in names))
+    )
+    rows.append(
+        ("size (bytes)", "-", *(str(results[v][1]["metrics"]["size_bytes"]) for v in names))
+    )
+    rows.append(
+        (
+            "ms / image",
+            f"{float_ms:.1f} (batch 32)",
+            *(f"{results[v][1]['metrics']['mean_invoke_ms']:.1f}" for v in names),
+        )
+    )
+    rows.append(("convert s", "-", *(f"{results[v][2]:.0f}" for v in names)))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    print(
+        f"\ntest split, {results[names[0]][1]['metrics']['n_test']} images "
+        f"(interpreter: device.model.Classifier)"
+    )
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
+    for v in names:
+        path, doc, _, passed = results[v]
+        drop = doc["metrics"]["accuracy_drop_points"]
+        verdict = "ok" if passed else f"FAILED: more than --max-drop {max_drop} points"
+        print(f"{v}: {path} (+ .json), accuracy drop {drop:+.2f} points: {verdict}")

@@ -1,0 +1,77 @@
+"""Reading a training run folder: its model, config, manifest and the photos the manifest names."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from train.errors import UserError
+from train.images import load_for_model
+from train.split import read_manifest
+
+
+@dataclass
+class Run:
+    """A training run: folder, config.json contents, manifest rows, data root."""
+
+    path: Path
+    config: dict
+    rows: list[dict[str, str]]
+    data_root: Path
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.config["labels"])
+
+    @property
+    def input(self) -> dict:
+        return dict(self.config["input"])
+
+    def manifest_sha256(self) -> str:
+        return hashlib.sha256((self.path / "split.csv").read_bytes()).hexdigest()
+
+    def rows_of(self, split: str) -> list[dict[str, str]]:
+        return [r for r in self.rows if r["split"] == split]
+
+    def load(self, rows: list[dict[str, str]], desc: str) -> tuple[np.ndarray, np.ndarray]:
+        """Photos of the given manifest rows at model size (N×H×W×3 uint8) and label indices."""
+        h, w, rule = self.input["height"], self.input["width"], self.input["resize"]
+        images = np.stack(
+            [
+                load_for_model(self.data_root / r["path"], h, w, rule)
+                for r in tqdm(rows, desc=desc, unit="img", leave=False)
+            ]
+        )
+        return images, np.array([self.labels.index(r["label"]) for r in rows])
+
+
+def open_run(run_dir: Path, data_root: Path | None = None) -> Run:
+    """Check a run folder and the data its manifest names; one-line errors for what is missing."""
+    if not (run_dir / "model.keras").is_file():
+        raise UserError(
+            f"no trained model in run folder {run_dir} (expected {run_dir}/model.keras)"
+        )
+    for name in ("config.json", "split.csv"):
+        if not (run_dir / name).is_file():
+            raise UserError(
+                f"run folder {run_dir} lacks {name}; was it written by `python -m train`?"
+            )
+    config = json.loads((run_dir / "config.json").read_text())
+    root = data_root or Path(config["data_root"])
+    rows = read_manifest(run_dir / "split.csv")
+    for r in rows:
+        if r["label"] not in config["labels"]:
+            raise UserError(
+                f"{run_dir}/split.csv names class {r['label']!r} not in the run's labels"
+            )
+        if not (root / r["path"]).is_file():
+            raise UserError(
+                f"data root {root} no longer holds {r['path']} from {run_dir}/split.csv "
+                "(pass --data to point at the photos)"
+            )
+    return Run(run_dir, config, rows, root)

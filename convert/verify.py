@@ -1,0 +1,48 @@
+"""Scoring a converted model with the interpreter the bin uses (never TensorFlow's own)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from device.model import Classifier
+
+
+def run_tflite(
+    model_path: Path, images: np.ndarray, threads: int
+) -> tuple[np.ndarray, float, dict]:
+    """Probabilities per image through device.model.Classifier, mean invoke ms, and the input and
+    output tensors' dtype and quantization as the interpreter reports them."""
+    clf = Classifier(model_path, num_threads=threads)
+    tensors = {}
+    for name, (d,) in (
+        ("input", clf.interpreter.get_input_details()),
+        ("output", clf.interpreter.get_output_details()),
+    ):
+        scale, zero_point = d["quantization"]
+        tensors[name] = {"dtype": np.dtype(d["dtype"]).name}
+        if scale:
+            tensors[name].update(scale=float(scale), zero_point=int(zero_point))
+    clf.invoke(images[0])  # warm-up: the first invoke prepares kernels
+    probs, seconds = [], 0.0
+    for img in tqdm(images, desc=f"verifying {model_path.name}", unit="img", leave=False):
+        t0 = time.perf_counter()
+        probs.append(clf.invoke(img))
+        seconds += time.perf_counter() - t0
+    return np.stack(probs), 1000 * seconds / len(images), tensors
+
+
+def summary(y_true: np.ndarray, y_pred: np.ndarray, labels: list[str]) -> dict:
+    """Accuracy, macro recall and per-class recall: the figures the sidecar carries."""
+    recall = {
+        name: float(np.mean(y_pred[y_true == i] == i)) if np.any(y_true == i) else 0.0
+        for i, name in enumerate(labels)
+    }
+    return {
+        "accuracy": float(np.mean(y_true == y_pred)),
+        "macro_recall": float(np.mean(list(recall.values()))),
+        "per_class_recall": recall,
+    }

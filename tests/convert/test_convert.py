@@ -1,0 +1,146 @@
+"""The convert stage on a tiny trained run: int8 model, sidecar contract, verification guard."""
+
+import json
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tests.conftest import REPO
+
+SIDECAR_KEYS = {"labels", "input", "output", "quantization", "source", "metrics", "sha256"}
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "convert", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@pytest.fixture(scope="module")
+def converted(tiny_run, tmp_path_factory):
+    out = tmp_path_factory.mktemp("models") / "tiny_int8.tflite"
+    proc = run_cli(
+        str(tiny_run),
+        "--out",
+        str(out),
+        "--variants",
+        "int8,fp32",
+        "--representative",
+        "30",
+        "--max-drop",
+        "100",
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return out, proc.stdout
+
+
+@pytest.mark.slow
+def test_int8_model_takes_raw_uint8_pixels(converted):
+    from ai_edge_litert.interpreter import Interpreter
+
+    out, _ = converted
+    interp = Interpreter(model_path=str(out))
+    (inp,), (outp,) = interp.get_input_details(), interp.get_output_details()
+    assert inp["dtype"] == np.uint8 and tuple(inp["shape"]) == (1, 64, 64, 3)
+    assert inp["quantization"] == (1.0, 0)  # raw pixels: the model's scaling is folded in
+    assert outp["dtype"] == np.uint8 and outp["quantization"][0] > 0
+
+
+@pytest.mark.slow
+def test_sidecar_contract_and_manifest_copy(converted, tiny_run):
+    out, _ = converted
+    side = json.loads(out.with_suffix(".json").read_text())
+    assert set(side) >= SIDECAR_KEYS
+    assert side["labels"] == ["cardboard", "metal", "paper", "plastic", "trash"]
+    assert side["input"] == {
+        "height": 64,
+        "width": 64,
+        "dtype": "uint8",
+        "color": "RGB",
+        "resize": "stretch",
+    }
+    assert side["quantization"] == "int8"
+    assert side["source"]["preset"] == "default" and side["source"]["manifest_sha256"]
+    m = side["metrics"]
+    for key in ("float", "tflite", "agreement", "size_bytes", "mean_invoke_ms"):
+        assert key in m
+    assert set(m["tflite"]["per_class_recall"]) == set(side["labels"])
+    assert m["size_bytes"] == out.stat().st_size
+    import hashlib
+
+    assert side["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
+    assert out.with_suffix(".split.csv").read_bytes() == (tiny_run / "split.csv").read_bytes()
+    fp32 = json.loads(out.with_name("tiny_fp32.json").read_text())
+    assert fp32["quantization"] == "float32" and fp32["input"]["dtype"] == "float32"
+
+
+@pytest.mark.slow
+def test_tflite_agrees_with_keras(converted):
+    out, stdout = converted
+    m = json.loads(out.with_suffix(".json").read_text())["metrics"]
+    assert m["agreement"] >= 0.6  # the tiny model is barely trained; most predictions must match
+    fp32 = json.loads(out.with_name("tiny_fp32.json").read_text())["metrics"]
+    assert fp32["agreement"] >= 0.95
+    assert "keras float" in stdout and "agreement" in stdout
+
+
+@pytest.mark.slow
+def test_max_drop_guard_trips_and_keeps_the_old_model(converted, tiny_run, tmp_path):
+    good, _ = converted
+    out = tmp_path / "m_int8.tflite"
+    shutil.copy(good, out)
+    before = out.read_bytes()
+    proc = run_cli(str(tiny_run), "--out", str(out), "--representative", "5", "--max-drop", "-100")
+    assert proc.returncode == 1
+    assert "FAILED" in proc.stdout
+    assert out.read_bytes() == before  # a rejected conversion never replaces a shipped model
+    assert (tmp_path / "m_int8.rejected.tflite").is_file()
+
+
+def assert_user_error(proc, *needles):
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    for n in needles:
+        assert n in last, last
+
+
+def test_run_without_model(tmp_path):
+    assert_user_error(
+        run_cli(str(tmp_path), "--out", str(tmp_path / "m.tflite")),
+        "no trained model",
+        str(tmp_path),
+    )
+
+
+def test_unknown_variant_and_unwritable_output(tmp_path):
+    assert_user_error(
+        run_cli(str(tmp_path), "--variants", "int8,int4"), "int4", "valid: int8, fp16"
+    )
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert_user_error(
+        run_cli(str(tmp_path), "--out", str(blocker / "m.tflite")),
+        "cannot write --out",
+        str(blocker / "m.tflite"),
+    )
+
+
+@pytest.mark.slow
+def test_moved_data_and_mismatched_labels(tiny_run, tmp_path):
+    run = tmp_path / "run"
+    shutil.copytree(tiny_run, run)
+    proc = run_cli(str(run), "--out", str(tmp_path / "m.tflite"), "--data", str(tmp_path / "gone"))
+    assert_user_error(proc, "no longer holds", str(tmp_path / "gone"))
+    config = json.loads((run / "config.json").read_text())
+    config["labels"] = config["labels"] + ["glass"]
+    (run / "config.json").write_text(json.dumps(config))
+    proc = run_cli(str(run), "--out", str(tmp_path / "m.tflite"))
+    assert_user_error(proc, "5 outputs", "6 labels")
