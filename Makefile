@@ -60,6 +60,22 @@ convert: venv
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
 
+# ---- The bin: install, watch and remove the service over SSH (deploy/, systemd/; README "Deploy to the bin")
+# PI="pi@bin1 pi@bin2" for several bins. SSH_OPTS: extra ssh options (-p PORT -i KEY ...).
+# SUDO: how to become root there (empty when PI is root@...). PURGE=1: undeploy also removes the
+# state, logs, config and service user. SERVO_ARGS: options for `python -m device servo-test`.
+SSH_OPTS ?=
+SUDO     ?= sudo -n
+PURGE    ?=
+SERVO_ARGS ?=
+BIN_ENV   = MODEL='$(MODEL)' SSH_OPTS='$(SSH_OPTS)' SUDO='$(SUDO)' PURGE='$(PURGE)' SERVO_ARGS='$(SERVO_ARGS)'
+
+deploy:
+	@$(BIN_ENV) deploy/deploy.sh $(PI)
+
+status logs undeploy servo-test:
+	@$(BIN_ENV) deploy/bins.sh $@ $(PI)
+
 # ---- pi-check: the device demo on an emulated arm64 Bookworm userland (pi/; README "Verified where")
 # LIMIT: how many sample photos to sort (emulation is slow). PI_RUNTIME=tflite-runtime==2.14.0 (or
 # ai-edge-litert==X) checks that runtime in place of the pinned one. The root is cached in .cache/.
