@@ -20,6 +20,8 @@ ROOT = REPO / ".cache" / "pi-root" / "root"
 MODEL = REPO / os.environ.get("MODEL", "models/smartbin_int8.tflite")
 SAMPLES = REPO / os.environ.get("SAMPLES", "models/samples")
 LIMIT = 3
+# -o: the venv running these tests exists; make must not reinstall it.
+MAKE = ["make", "--no-print-directory", "-o", ".venv/.device-stamp"]
 
 pytestmark = pytest.mark.slow
 
@@ -46,17 +48,7 @@ def test_demo_sorts_on_emulated_arm64(runtime: str) -> None:
     if not MODEL.is_file() or not SAMPLES.is_dir():
         pytest.skip(f"no model {MODEL} or samples {SAMPLES}: not shipped in models/ yet")
     proc = subprocess.run(
-        # -o: the venv running this test exists; make must not reinstall it.
-        [
-            "make",
-            "--no-print-directory",
-            "-o",
-            ".venv/.device-stamp",
-            "pi-check",
-            f"LIMIT={LIMIT}",
-            f"PI_RUNTIME={runtime}",
-            f"PY={sys.executable}",
-        ],
+        [*MAKE, "pi-check", f"LIMIT={LIMIT}", f"PI_RUNTIME={runtime}", f"PY={sys.executable}"],
         cwd=REPO,
         capture_output=True,
         text=True,
