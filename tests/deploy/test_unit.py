@@ -26,20 +26,27 @@ def _exec_start_binary() -> str:
     return _directives("ExecStart")[0].split()[0]
 
 
+def _exec_binaries() -> list[str]:
+    """The programs every Exec*= line runs (ExecStart, ExecReload, ...)."""
+    lines = re.findall(r"^Exec\w+=[-@:+!]*(\S+)", UNIT.read_text(), re.M)
+    return sorted(set(lines))
+
+
 @pytest.fixture
 def unit_root(tmp_path) -> Path:
     """A filesystem root as the bin has it after a deploy: the unit, the stock system units it
-    depends on, and an executable where its ExecStart points."""
+    depends on, and an executable wherever its Exec*= lines point."""
     if shutil.which("systemd-analyze") is None or SYSTEM_UNITS is None:
         pytest.skip("systemd-analyze not found (install systemd; .ci/run does)")
     root = tmp_path / "root"
     shutil.copytree(SYSTEM_UNITS, root / "usr/lib/systemd/system", symlinks=True)
     (root / "etc/systemd/system").mkdir(parents=True)
     shutil.copy(UNIT, root / "etc/systemd/system" / UNIT.name)
-    binary = root / _exec_start_binary().lstrip("/")
-    binary.parent.mkdir(parents=True)
-    binary.write_text("#!/bin/sh\n")
-    binary.chmod(0o755)
+    for program in _exec_binaries():
+        binary = root / program.lstrip("/")
+        binary.parent.mkdir(parents=True, exist_ok=True)
+        binary.write_text("#!/bin/sh\n")
+        binary.chmod(0o755)
     return root
 
 
