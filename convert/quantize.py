@@ -8,17 +8,16 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from train.split import content_order
+
 VARIANTS = {"int8": "int8", "fp16": "float16", "fp32": "float32"}  # option -> sidecar name
 
 
 def representative_rows(rows: list[dict[str, str]], count: int, seed: int = 0) -> list[dict]:
     """A deterministic, stratified choice of `count` rows (training split), spread over classes."""
 
-    def key(r: dict) -> str:
-        return f"{seed}:{r['sha256']}"
-
     by_class: dict[str, list[dict]] = {}
-    for r in sorted(rows, key=key):
+    for r in sorted(rows, key=lambda r: content_order(seed, r["sha256"])):
         by_class.setdefault(r["label"], []).append(r)
     quota = {c: max(1, round(count * len(v) / len(rows))) for c, v in by_class.items()}
     return [r for c, v in by_class.items() for r in v[: quota[c]]]

@@ -14,7 +14,8 @@ SPLITS = ("train", "val", "test")
 MANIFEST_FIELDS = ("path", "label", "split", "sha256")
 
 
-def _order_key(seed: int, sha256: str) -> str:
+def content_order(seed: int, sha256: str) -> str:
+    """A seeded sort key for a file's content hash: stable under renames, changes with the seed."""
     return hashlib.sha256(f"{seed}:{sha256}".encode()).hexdigest()
 
 
@@ -36,7 +37,7 @@ def assign_splits(
     _, val_frac, test_frac = fractions
     split_of_group: dict[str, str] = {}
     for shas in by_class.values():
-        shas.sort(key=lambda sha: _order_key(seed, sha))
+        shas.sort(key=lambda sha: content_order(seed, sha))
         n_test = round(len(shas) * test_frac)
         n_val = round(len(shas) * val_frac)
         for i, sha in enumerate(shas):
