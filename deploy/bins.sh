@@ -10,6 +10,12 @@ need_hosts "$@"
 shift
 unit=smartbin.service
 
+# A terminal on the bin when there is one here (and one bin), so Ctrl-C reaches the remote command.
+tty=()
+if [ -t 0 ] && [ $# -eq 1 ]; then
+	tty=(-t)
+fi
+
 on_host() {
 	local host=$1
 	case $action in
@@ -18,15 +24,15 @@ on_host() {
 rc=\$?; echo release: \$(readlink $(printf %q "${DEPLOY_ROOT:-}/opt/smartbin/current")); exit \$rc"
 		;;
 	logs)
-		ssh_to "$host" "$sudo_cmd $(printf %q "${JOURNALCTL:-journalctl}") --unit=$unit --follow --lines=50 --no-pager"
+		ssh_to "${tty[@]}" "$host" "$sudo_cmd $(printf %q "${JOURNALCTL:-journalctl}") --unit=$unit --follow --lines=50 --no-pager"
 		;;
 	undeploy)
 		run_remote_script "$host" uninstall.sh
 		ssh_to "$host" "rm -rf $(printf %q "$remote_stage")"
 		;;
 	servo-test)
-		# Interactive: a terminal, and the script from the stage that the last deploy sent.
-		ssh_to -t "$host" "$(remote_root_env) bash $(printf %q "$remote_stage/remote/servo-test.sh") ${SERVO_ARGS:-}"
+		# The script from the stage that the last deploy sent.
+		ssh_to "${tty[@]}" "$host" "$(remote_root_env) bash $(printf %q "$remote_stage/remote/servo-test.sh") ${SERVO_ARGS:-}"
 		;;
 	*) die "unknown action $action: status | logs | undeploy | servo-test" ;;
 	esac

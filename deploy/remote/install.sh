@@ -216,6 +216,10 @@ main() {
 		changed=1
 	fi
 	$systemctl enable --quiet "$unit"
+	# A crash loop that hit the start limit would refuse the start below.
+	if [ "$(state)" = failed ]; then
+		$systemctl reset-failed "$unit"
+	fi
 	if [ $changed = 1 ]; then
 		say "restarting $unit"
 		$systemctl restart "$unit" || true
