@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.helpers import REPO
+
 SHARED_WEIGHTS = (
     REPO.parent
     / "shared"
@@ -68,23 +69,9 @@ def tiny_run(tmp_path_factory, photos, shared_weights) -> Path:
     from train.__main__ import main
 
     out = tmp_path_factory.mktemp("runs") / "tiny"
+    options = ["--image-size", "64", "--epochs1", "8", "--epochs2", "2", "--batch-size", "16"]
     rc = main(
-        [
-            "--data",
-            str(photos),
-            "--out",
-            str(out),
-            "--weights",
-            str(shared_weights),
-            "--image-size",
-            "64",
-            "--epochs1",
-            "8",
-            "--epochs2",
-            "2",
-            "--batch-size",
-            "16",
-        ]
+        ["--data", str(photos), "--out", str(out), "--weights", str(shared_weights), *options]
     )
     assert rc == 0
     return out

@@ -2,25 +2,17 @@
 
 import json
 import shutil
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
-from tests.conftest import REPO
+from tests.helpers import assert_user_error, run_module
 
 SIDECAR_KEYS = {"labels", "input", "output", "quantization", "source", "metrics", "sha256"}
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "convert", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+def run_cli(*args):
+    return run_module("convert", *args)
 
 
 @pytest.fixture(scope="module")
@@ -102,14 +94,6 @@ def test_max_drop_guard_trips_and_keeps_the_old_model(converted, tiny_run, tmp_p
     assert "FAILED" in proc.stdout
     assert out.read_bytes() == before  # a rejected conversion never replaces a shipped model
     assert (tmp_path / "m_int8.rejected.tflite").is_file()
-
-
-def assert_user_error(proc, *needles):
-    assert proc.returncode == 2, proc.stderr[-2000:]
-    assert "Traceback" not in proc.stderr
-    last = proc.stderr.strip().splitlines()[-1]
-    for n in needles:
-        assert n in last, last
 
 
 def test_run_without_model(tmp_path):

@@ -51,26 +51,9 @@ def test_model_takes_raw_pixels(tiny_run):
 @pytest.mark.slow
 def test_from_scratch_run_with_no_weights(photos, tmp_path):
     out = tmp_path / "scratch"
-    rc = main(
-        [
-            "--data",
-            str(photos),
-            "--out",
-            str(out),
-            "--weights",
-            "none",
-            "--image-size",
-            "32",
-            "--alpha",
-            "0.35",
-            "--epochs1",
-            "1",
-            "--epochs2",
-            "1",
-            "--classes",
-            "metal,trash",
-        ]
-    )
+    options = ["--weights", "none", "--image-size", "32", "--alpha", "0.35"]
+    options += ["--epochs1", "1", "--epochs2", "1"]
+    rc = main(["--data", str(photos), "--out", str(out), *options, "--classes", "metal,trash"])
     assert rc == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["labels"] == ["metal", "trash"]
