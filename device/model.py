@@ -5,6 +5,7 @@ resize rule; the interpreter is created once and fed through preallocated buffer
 """
 
 import hashlib
+import importlib
 import json
 import logging
 from pathlib import Path
@@ -18,18 +19,22 @@ log = logging.getLogger(__name__)
 RESIZE_RULES = ("stretch", "center_crop")
 
 
-def interpreter_class() -> Any:
-    """LiteRT's Interpreter, else tflite-runtime's (older Pi images)."""
-    try:
-        from ai_edge_litert.interpreter import Interpreter
-    except ImportError:
+# Interpreter packages, preferred first: on the same int8 MobileNetV2, tflite-runtime 2.14 was
+# many times slower than ai-edge-litert (README "Performance", `python -m device bench`).
+RUNTIMES = {
+    "ai-edge-litert": "ai_edge_litert.interpreter",
+    "tflite-runtime": "tflite_runtime.interpreter",
+}
+
+
+def interpreter_class(runtime: str | None = None) -> tuple[str, Any]:
+    """(package, Interpreter) of `runtime` (a RUNTIMES key), else of the first one installed."""
+    for name in [runtime] if runtime else RUNTIMES:
         try:
-            from tflite_runtime.interpreter import Interpreter
+            return name, importlib.import_module(RUNTIMES[name]).Interpreter
         except ImportError:
-            raise UserError(
-                "no TFLite interpreter: pip install ai-edge-litert (or tflite-runtime)"
-            ) from None
-    return Interpreter
+            continue
+    raise UserError(f"no TFLite interpreter: pip install {runtime or ' or '.join(RUNTIMES)}")
 
 
 def sha256_of(path: Path) -> str:
@@ -68,7 +73,7 @@ def load_sidecar(model_path: Path) -> dict[str, Any]:
 class Classifier:
     """`invoke(rgb uint8 HxWx3 or 1xHxWx3) -> probabilities`, one per label, dequantized."""
 
-    def __init__(self, model_path: str | Path, num_threads: int = 4):
+    def __init__(self, model_path: str | Path, num_threads: int = 4, runtime: str | None = None):
         path = Path(model_path)
         if not path.is_file():
             raise UserError(f"model not found: {path}")
@@ -82,8 +87,9 @@ class Classifier:
         expected = self.sidecar.get("sha256")
         if expected and expected != self.sha256:
             raise UserError(f"{path} does not match its sidecar's sha256 (copied half-way?)")
+        self.runtime, interpreter = interpreter_class(runtime)
         try:
-            self.interpreter = interpreter_class()(model_path=str(path), num_threads=num_threads)
+            self.interpreter = interpreter(model_path=str(path), num_threads=num_threads)
             self.interpreter.allocate_tensors()
         except (ValueError, RuntimeError) as exc:
             raise UserError(f"cannot load model {path}: {str(exc).splitlines()[0]}") from None
