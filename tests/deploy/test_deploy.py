@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
+import signal
+import socket
 import subprocess
+import time
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
-from .conftest import JOURNAL_LINE, Bin, Sshd, host_arch
+from .conftest import JOURNAL_LINE, REPO, Bin, Sshd, host_arch
 
 pytestmark = pytest.mark.slow
 SYSTEM_NUMPY = Path("/usr/lib/python3/dist-packages/numpy")
@@ -258,3 +264,68 @@ def test_missing_sidecar_is_reported(make, bin_, model):
     assert result.returncode != 0
     assert f"sidecar {model.with_suffix('.json')} not found" in result.stderr
     assert not bin_.path("/opt").exists()
+
+
+BUNDLED_MODEL = REPO / "models" / "smartbin_int8.tflite"
+
+
+def _notifications(sock: socket.socket, running, until, timeout: float) -> list[str]:
+    """Datagrams sent to $NOTIFY_SOCKET while `running()`, until `until(messages)` or timeout."""
+    messages: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not until(messages) and running():
+        with contextlib.suppress(TimeoutError):
+            messages.append(sock.recv(4096).decode())
+    return messages
+
+
+def test_the_units_command_reports_ready_and_pings_the_watchdog(make, bin_, tmp_path):
+    """The unit's ExecStart in the deployed venv (pinned wheels, apt's numpy) speaks sd_notify as
+    Type=notify and WatchdogSec= expect; a replay of photos and gpiozero's mock pins stand in for
+    the camera and the servos."""
+    if not BUNDLED_MODEL.is_file():
+        pytest.skip(f"no bundled model at {BUNDLED_MODEL} (`make convert` writes it)")
+    ok(make("deploy", MODEL=str(BUNDLED_MODEL)))
+    unit = bin_.path("/etc/systemd/system/smartbin.service").read_text()
+    command = re.search(r"^ExecStart=(.*)$", unit, re.M)[1].split()
+    photos = tmp_path / "photos" / "metal"
+    photos.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for i in range(2):
+        Image.fromarray(rng.integers(0, 255, (96, 128, 3), np.uint8)).save(photos / f"{i}.jpg")
+    config = tmp_path / "config.toml"  # every other key keeps the default the example documents
+    config.write_text(
+        f'[camera]\ntype = "replay"\nsource = "{photos.parent}"\nreplay_loop = true\n'
+    )
+    command[0] = str(bin_.path(command[0]))
+    command[command.index("--config") + 1] = str(config)
+    state = tmp_path / "state"
+    state.mkdir()
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+        sock.bind(str(tmp_path / "notify"))
+        sock.settimeout(0.5)
+        env = os.environ | {
+            "NOTIFY_SOCKET": str(tmp_path / "notify"),
+            "WATCHDOG_USEC": "1000000",
+            "STATE_DIRECTORY": str(state),
+            "LG_WD": str(state),
+            "GPIOZERO_PIN_FACTORY": "mock",
+            "GPIOZERO_MOCK_PIN_CLASS": "mockpwmpin",
+        }
+        proc = subprocess.Popen(command, cwd=state, env=env, stderr=subprocess.PIPE, text=True)
+        try:
+            sent = _notifications(
+                sock,
+                lambda: proc.poll() is None,
+                lambda m: sum(x == "WATCHDOG=1" for x in m) >= 3,
+                timeout=120,
+            )
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=30) == 0, proc.stderr.read()
+            sent += _notifications(sock, lambda: True, lambda m: "STOPPING=1" in m, timeout=2)
+        finally:
+            proc.kill()
+    assert any(m.startswith("READY=1") for m in sent), sent
+    assert sum(m == "WATCHDOG=1" for m in sent) >= 3
+    assert sent.index("WATCHDOG=1") > min(i for i, m in enumerate(sent) if "READY=1" in m)
+    assert "STOPPING=1" in sent
