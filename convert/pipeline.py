@@ -10,6 +10,9 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from train import plots
+from train.evaluate import score
+
 from . import sidecar
 from .errors import UserError
 from .quantize import VARIANTS, convert, representative_rows
@@ -94,6 +97,7 @@ def convert_run(
             sidecar.write(final, doc)
             staged.with_suffix(".json").unlink()
             shutil.copyfile(run_dir / "split.csv", final.with_suffix(".split.csv"))
+            _write_report(final, run_dir, run.labels, y, pred, variant)
         else:
             sidecar.write(staged, doc)
             ok = False
@@ -101,6 +105,38 @@ def convert_run(
 
     _print_report(run.labels, float_summary, float_ms, results, max_drop)
     return ok
+
+
+def _write_report(
+    model_path: Path,
+    run_dir: Path,
+    labels: list[str],
+    y: np.ndarray,
+    pred: np.ndarray,
+    variant: str,
+) -> None:
+    """`<stem>.report/`: this model's own test-split report and confusion matrix, beside the
+    training run's curves, report and metrics."""
+    folder = model_path.with_suffix(".report")
+    folder.mkdir(exist_ok=True)
+    scores = score(y, pred, labels)
+    (folder / "classification_report.txt").write_text(
+        f"{model_path.name} ({variant}, TFLite) on the test split of {run_dir}\n\n"
+        + scores["report"]
+    )
+    plots.plot_confusion(
+        scores["confusion_matrix"],
+        labels,
+        folder / "confusion_matrix.png",
+        f"{model_path.name}: test split, accuracy {scores['accuracy']:.2%}",
+    )
+    for name, dest in (
+        ("curves.png", "training_curves.png"),
+        ("report.txt", "training_report.txt"),
+        ("metrics.json", "training_metrics.json"),
+    ):
+        if (run_dir / name).is_file():
+            shutil.copyfile(run_dir / name, folder / dest)
 
 
 def _print_report(

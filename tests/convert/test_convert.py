@@ -69,6 +69,10 @@ def test_sidecar_contract_and_manifest_copy(converted, tiny_run):
 
     assert side["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
     assert out.with_suffix(".split.csv").read_bytes() == (tiny_run / "split.csv").read_bytes()
+    report = out.with_suffix(".report")
+    for name in ("confusion_matrix.png", "training_curves.png", "classification_report.txt"):
+        assert (report / name).is_file(), name
+    assert "trash" in (report / "classification_report.txt").read_text()
     fp32 = json.loads(out.with_name("tiny_fp32.json").read_text())
     assert fp32["quantization"] == "float32" and fp32["input"]["dtype"] == "float32"
 
