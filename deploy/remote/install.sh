@@ -98,6 +98,8 @@ ensure_release() {
 	rm -rf "$tmp"
 	mkdir -p "$tmp"
 	(cd "$stage" && tar --exclude=./remote -cf - .) | tar -C "$tmp" --no-same-owner -xf -
+	# Bytecode now: the service may not write it (ProtectSystem=strict, PYTHONDONTWRITEBYTECODE).
+	/usr/bin/python3 -m compileall -q "$tmp/device" >/dev/null
 	chmod -R u=rwX,go=rX "$tmp"
 	ln -s "../../venvs/$venv_id" "$tmp/venv"
 	mv -T "$tmp" "$release"
