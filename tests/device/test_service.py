@@ -84,7 +84,7 @@ def test_sigterm_during_a_route_finishes_the_move_homes_detaches_exits_0(
     tiny_model, samples, tmp_path
 ):
     cfg = tmp_path / "config.toml"
-    extra = routes({"metal": 1.5}) + "[router]\nhome_hold_s = 0.1\n"
+    extra = routes({"metal": 3.0}) + "[router]\nhome_hold_s = 0.1\n"  # SIGTERM lands in the hold
     text = config_text(tiny_model, one_photo(tmp_path, samples), tmp_path / "state", extra)
     cfg.write_text(text.replace("[router]\nhome_hold_s = 0.0\n", ""))
     service = Service(cfg)
