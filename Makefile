@@ -22,7 +22,9 @@ help:
 	@echo "make train [PRESET=default|paper] [DATA=dir] [NAME=run]   train a model into runs/NAME"
 	@echo "make convert RUN=runs/NAME [MODEL=models/x.tflite]        int8 TFLite + sidecar + verification"
 	@echo "make bench                latency benchmark of the device runtime on this machine"
-	@echo "make deploy PI=pi@host    install/upgrade the service on the bin (see README)"
+	@echo "make bench-remote PI=...  the same on the bin, results copied back"
+	@echo "make deploy PI=pi@host    install/upgrade the service on the bin (also status, logs, undeploy, servo-test)"
+	@echo "make pi-check             the device demo on an emulated arm64 Bookworm userland"
 
 # Device-only environment (what the bin runs); the full one adds training and tests.
 $(VENV)/.device-stamp: pyproject.toml
@@ -54,8 +56,10 @@ lint: venv
 train: venv
 	$(PY) -m train --data $(DATA) --out $(RUN) --preset $(PRESET) --weights $(WEIGHTS)
 
+VARIANTS ?= int8
+
 convert: venv
-	$(PY) -m convert $(RUN) --out $(MODEL)
+	$(PY) -m convert $(RUN) --out $(MODEL) --variants $(VARIANTS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
