@@ -68,7 +68,11 @@ def train_stage(
             monitor="val_loss", patience=recipe.patience, restore_best_weights=True, verbose=1
         ),
         keras.callbacks.ReduceLROnPlateau(
-            monitor="val_loss", factor=0.3, patience=2, min_lr=stage.lr / 100, verbose=1
+            monitor="val_loss",
+            factor=recipe.lr_factor,
+            patience=recipe.lr_patience,
+            min_lr=stage.lr / 100,
+            verbose=1,
         ),
         keras.callbacks.ModelCheckpoint(
             run_dir / "checkpoints" / f"stage{index}.best.weights.h5",
