@@ -1,4 +1,4 @@
-"""`python -m device COMMAND`: run, demo, servo-test, export-captures.
+"""`python -m device COMMAND`: run, demo, servo-test, export-captures, bench.
 
 Each command is one `add_<name>(subparsers)` function in COMMANDS that sets `func`; a new
 command is one more function in the list. User mistakes print one line and exit 2.
@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from device.bench.cli import add_bench
 from device.errors import UserError
 
 DEFAULT_CONFIG = "/etc/smartbin/config.toml"
@@ -131,6 +132,7 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     add_demo,
     add_servo_test,
     add_export_captures,
+    add_bench,
 ]
 
 
