@@ -90,3 +90,28 @@ PI_RUNTIME ?=
 pi-check: venv-device
 	@MODEL='$(MODEL)' SAMPLES='$(SAMPLES)' LIMIT='$(LIMIT)' PI_RUNTIME='$(PI_RUNTIME)' PY='$(PY)' \
 		pi/check.sh
+
+# ---- bench: latency of the loop per stage, model variant, thread count and interpreter package
+# (device/bench/; README "Performance"). The fp16/fp32 variants beside MODEL are included when they
+# exist (make convert VARIANTS=int8,fp16,fp32). tflite-runtime 2.14 needs numpy < 2 and Python
+# <= 3.11, so it runs from its own venv (built on first use with TFLITE_RUNTIME=1, then always
+# included) and is merged into the same report. BENCH_ARGS: more options, e.g. "--threads 4
+# --duration 600" (sustained) or "--frames 500". bench-remote runs it on the bin(s) in PI (settings
+# as for deploy) and copies the JSON back into bench/results/, where the PNG is rendered.
+BENCH_ARGS     ?=
+TFLITE_RUNTIME ?=
+TFLR_PYTHON    ?= python3.11
+TFLR_VENV      := .cache/bench-tflite-runtime
+
+$(TFLR_VENV)/bin/python:
+	$(TFLR_PYTHON) -m venv $(TFLR_VENV)
+	$(TFLR_VENV)/bin/pip install -q numpy==1.26.4 tflite-runtime==2.14.0 \
+		opencv-python-headless==4.10.0.84 gpiozero
+
+bench: venv $(if $(TFLITE_RUNTIME),$(TFLR_VENV)/bin/python)
+	$(PY) -m device bench --model $(MODEL) --samples $(SAMPLES) \
+		$$(test -x $(TFLR_VENV)/bin/python && echo --python $(TFLR_VENV)/bin/python) $(BENCH_ARGS)
+
+bench-remote: venv
+	@MODEL='$(MODEL)' SAMPLES='$(SAMPLES)' SSH_OPTS='$(SSH_OPTS)' SUDO='$(SUDO)' \
+		BENCH_ARGS='$(BENCH_ARGS)' PY='$(PY)' bench/remote.sh $(PI)

@@ -10,7 +10,7 @@ from typing import Any
 from device import config
 from device.bench import context, plot, report
 from device.bench.measure import Settings
-from device.bench.sweep import SOURCES, Plan, check_runtimes, run_here, run_in
+from device.bench.sweep import SOURCES, Plan, check_python, check_runtimes, run_here, run_in
 from device.bench.variants import VARIANTS, parse_variants, resolve_models
 from device.errors import UserError
 from device.model import RUNTIMES
@@ -154,6 +154,8 @@ def run(args: argparse.Namespace) -> int:
     variants = parse_variants(args.variants) if args.variants else None
     models = resolve_models(args.model, variants)
     runtimes = check_runtimes(args.runtime.split(",") if args.runtime else None)
+    for python in args.python:
+        check_python(python)
     cfg = config.load(args.config)
     settings = Settings(args.frames, args.warmup, args.max_seconds, args.duration)
     plan = Plan(

@@ -70,7 +70,7 @@ def open_source(plan: Plan) -> Camera:
         )
         where = "--samples"
     else:
-        camera, where = make_camera(cam), f"{plan.cfg.source}: [camera]"
+        camera, where = make_camera(cam), f"--source camera ([camera] of {plan.cfg.source})"
     try:
         camera.open()
     except CameraError as exc:
@@ -113,10 +113,14 @@ def run_here(plan: Plan, progress: Callable[[dict[str, Any]], None]) -> list[dic
     return results
 
 
+def check_python(python: str) -> None:
+    """Refuse, before measuring anything, a --python that cannot run."""
+    if not (os.path.isfile(python) and os.access(python, os.X_OK)):
+        raise UserError(f"--python {python}: not an executable file")
+
+
 def run_in(python: str, argv: list[str]) -> list[dict[str, Any]]:
     """Run `python -m device bench ARGV` as a child and return its results."""
-    if not os.access(python, os.X_OK):
-        raise UserError(f"--python {python}: not an executable file")
     with tempfile.TemporaryDirectory(prefix="smartbin-bench-") as tmp:
         out = Path(tmp) / "results.json"
         env = {**os.environ, "PYTHONPATH": str(config.ROOT)}
