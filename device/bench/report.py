@@ -87,8 +87,10 @@ def load(path: Path) -> dict[str, Any]:
         raise UserError(f"--plot {path}: not found") from None
     except (OSError, ValueError) as exc:
         raise UserError(f"--plot {path}: not a benchmark JSON ({exc})") from None
-    if not isinstance(report, dict) or report.get("format") != FORMAT or not report.get("results"):
-        raise UserError(f"--plot {path}: not a benchmark JSON (format {FORMAT} with results)")
+    keys = {"format", "host", "settings", "before", "after", "results", "recommendation"}
+    if not isinstance(report, dict) or report.get("format") != FORMAT or keys - set(report):
+        wanted = ", ".join(sorted(keys))
+        raise UserError(f"--plot {path}: not a benchmark report (format {FORMAT} with {wanted})")
     return report
 
 
