@@ -12,7 +12,7 @@ RUN     ?= runs/$(NAME)
 MODEL   ?= models/smartbin_int8.tflite
 PI      ?=
 
-.PHONY: help venv venv-device demo test test-fast lint train convert bench bench-remote \
+.PHONY: help venv venv-device demo test test-fast lint train convert samples bench bench-remote \
         deploy status logs undeploy servo-test pi-check clean
 
 help:
@@ -21,6 +21,7 @@ help:
 	@echo "make test-fast            skip the slow end-to-end tests"
 	@echo "make train [PRESET=default|paper] [DATA=dir] [NAME=run]   train a model into runs/NAME"
 	@echo "make convert RUN=runs/NAME [MODEL=models/x.tflite]        int8 TFLite + sidecar + verification"
+	@echo "make samples              the demo's photos, drawn from the model's test split"
 	@echo "make bench                latency benchmark of the device runtime on this machine"
 	@echo "make bench-remote PI=...  the same on the bin, results copied back"
 	@echo "make deploy PI=pi@host    install/upgrade the service on the bin (also status, logs, undeploy, servo-test)"
@@ -60,6 +61,10 @@ VARIANTS ?= int8
 
 convert: venv
 	$(PY) -m convert $(RUN) --out $(MODEL) --variants $(VARIANTS)
+
+# The demo's photos: a few per class from the shipped model's test split, downsized.
+samples: venv
+	$(PY) -m convert.samples $(MODEL:.tflite=.split.csv) --data $(DATA) --out models/samples
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
