@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 
@@ -31,6 +32,41 @@ class EpochTimer(keras.callbacks.Callback):
             logs["images_per_second"] = self.n_train / dt
 
 
+def lr_callbacks(stage: Stage, recipe: Recipe) -> list[keras.callbacks.Callback]:
+    """EarlyStopping plus the learning-rate schedule of a stage.
+
+    `plateau`: ReduceLROnPlateau on val_loss. `cosine`: the rate follows a half cosine from
+    `stage.lr` down to 1% of it over the epoch budget; early stopping only looks at the second half,
+    so a noisy validation loss at a high rate cannot end the stage before the rate has come down.
+    """
+    stop_kw = {
+        "monitor": "val_loss",
+        "patience": recipe.patience,
+        "restore_best_weights": True,
+        "verbose": 1,
+    }
+    if recipe.schedule == "cosine":
+        low = stage.lr / 100
+
+        def rate(epoch: int) -> float:
+            return low + 0.5 * (stage.lr - low) * (1 + math.cos(math.pi * epoch / stage.epochs))
+
+        return [
+            keras.callbacks.EarlyStopping(**stop_kw, start_from_epoch=stage.epochs // 2),
+            keras.callbacks.LearningRateScheduler(rate),
+        ]
+    return [
+        keras.callbacks.EarlyStopping(**stop_kw),
+        keras.callbacks.ReduceLROnPlateau(
+            monitor="val_loss",
+            factor=recipe.lr_factor,
+            patience=recipe.lr_patience,
+            min_lr=stage.lr / 100,
+            verbose=1,
+        ),
+    ]
+
+
 def train_stage(
     model: keras.Model,
     base: keras.Model,
@@ -45,7 +81,8 @@ def train_stage(
     pretrained: bool = True,
     verbose: int = 1,
 ) -> dict:
-    """Train one stage with EarlyStopping (best weights restored) and ReduceLROnPlateau on val_loss.
+    """Train one stage with EarlyStopping on val_loss (best weights restored) and the recipe's
+    learning-rate schedule (see `lr_callbacks`).
 
     Returns the stage's history (per-epoch metrics, learning rate, seconds, images/s) and summary.
     """
@@ -64,16 +101,7 @@ def train_stage(
     timer = EpochTimer(n_train)
     callbacks = [
         timer,
-        keras.callbacks.EarlyStopping(
-            monitor="val_loss", patience=recipe.patience, restore_best_weights=True, verbose=1
-        ),
-        keras.callbacks.ReduceLROnPlateau(
-            monitor="val_loss",
-            factor=recipe.lr_factor,
-            patience=recipe.lr_patience,
-            min_lr=stage.lr / 100,
-            verbose=1,
-        ),
+        *lr_callbacks(stage, recipe),
         keras.callbacks.ModelCheckpoint(
             run_dir / "checkpoints" / f"stage{index}.best.weights.h5",
             monitor="val_loss",
