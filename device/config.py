@@ -13,6 +13,7 @@ from types import UnionType
 from typing import Any
 
 from device.errors import UserError
+from device.preprocess import Roi
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_STATE_DIR = "/var/lib/smartbin"
@@ -38,14 +39,6 @@ class CameraConfig:
     replay_item_frames: int = 12
     replay_gap_frames: int = 6
     replay_loop: bool = False
-
-
-@dataclass(frozen=True)
-class RoiConfig:
-    x: float = 0.0
-    y: float = 0.0
-    width: float = 1.0
-    height: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -124,7 +117,7 @@ def _default_routes() -> dict[str, tuple[Move, ...]]:
 class Config:
     model: ModelConfig = field(default_factory=ModelConfig)
     camera: CameraConfig = field(default_factory=CameraConfig)
-    roi: RoiConfig = field(default_factory=RoiConfig)
+    roi: Roi = field(default_factory=Roi)
     presence: PresenceConfig = field(default_factory=PresenceConfig)
     decision: DecisionConfig = field(default_factory=DecisionConfig)
     compartments: dict[str, str] = field(default_factory=lambda: {n: n for n in LABELS})
@@ -164,7 +157,7 @@ def normalize_pin(pin: int | str) -> str:
 SECTIONS = {
     "model": ModelConfig,
     "camera": CameraConfig,
-    "roi": RoiConfig,
+    "roi": Roi,
     "presence": PresenceConfig,
     "decision": DecisionConfig,
     "router": RouterConfig,

@@ -11,7 +11,7 @@ from device.decision import Decider
 from device.errors import UserError
 from device.events import EventLog
 from device.model import Classifier
-from device.preprocess import Preprocessor, Roi
+from device.preprocess import Preprocessor
 from device.presence import FrameDifference, Presence, Sensor
 from device.router import Router
 
@@ -73,8 +73,7 @@ def build_parts(
 ) -> Parts:
     """Everything the loop needs; what fails at start is a UserError, with pins released again."""
     classifier = classifier or load_classifier(cfg)
-    roi = Roi(cfg.roi.x, cfg.roi.y, cfg.roi.width, cfg.roi.height)
-    preprocessor = Preprocessor(classifier.input_size, classifier.resize, roi)
+    preprocessor = Preprocessor(classifier.input_size, classifier.resize, cfg.roi)
     decider = Decider(
         classifier.labels,
         cfg.compartments,

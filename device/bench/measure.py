@@ -18,7 +18,7 @@ from device.config import Config
 from device.decision import Decider
 from device.errors import UserError
 from device.model import Classifier
-from device.preprocess import Preprocessor, Roi
+from device.preprocess import Preprocessor
 from device.presence import FrameDifference
 
 STAGES = ("capture", "presence", "preprocess", "invoke", "decision")
@@ -42,14 +42,12 @@ class Loop:
     """The device loop's per-frame work for one classifier, built from the same classes."""
 
     def __init__(self, camera: Camera, classifier: Classifier, cfg: Config):
-        pr, r = cfg.presence, cfg.roi
+        pr = cfg.presence
         self.camera, self.classifier = camera, classifier
         self.presence = FrameDifference(
             pr.enter_threshold, pr.exit_threshold, pr.background_rate, pr.thumbnail_width
         )
-        self.preprocessor = Preprocessor(
-            classifier.input_size, classifier.resize, Roi(r.x, r.y, r.width, r.height)
-        )
+        self.preprocessor = Preprocessor(classifier.input_size, classifier.resize, cfg.roi)
         compartments = {label: cfg.compartments.get(label, label) for label in classifier.labels}
         self.decider = Decider(
             classifier.labels,
