@@ -63,7 +63,7 @@ def test_demo_sorts_on_emulated_arm64(runtime: str) -> None:
     assert ("ai_edge_litert-" in wheels) != bool(runtime)
     assert "numpy" not in wheels  # numpy is apt's, never a wheel
     assert f"\nitems {LIMIT}," in out  # the demo's summary: every item sorted
-    assert "pi-check: PASS" in out
+    assert "pi-check: PASS" in out and "every item classified as on this machine" in out
 
 
 def test_a_pin_that_needs_numpy_2_is_refused(tmp_path: Path) -> None:
@@ -87,3 +87,21 @@ def test_a_pin_that_needs_numpy_2_is_refused(tmp_path: Path) -> None:
     assert "numpy==1.24.2" in proc.stderr.splitlines()[-1]
     assert "depends on numpy" in proc.stderr
     assert not (tmp_path / "site").exists()
+
+
+def test_wrong_classes_on_emulated_arm64_fail_the_check() -> None:
+    """QEMU's default "max" core offers instructions no Pi has; ai-edge-litert 2.1.6 picks kernels
+    for them and, under QEMU 7.2, gets the classes wrong. The check must say so, not pass."""
+    require_host()
+    if not MODEL.is_file() or not SAMPLES.is_dir():
+        pytest.skip(f"no model {MODEL} or samples {SAMPLES}: not shipped in models/ yet")
+    proc = subprocess.run(
+        [*MAKE, "pi-check", f"LIMIT={LIMIT}", "PI_CPU=max", f"PY={sys.executable}"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    skip_if_mirror_unreachable(proc.stdout)
+    assert proc.returncode != 0
+    assert "classified differently on emulated arm64 (max) than here" in proc.stderr
