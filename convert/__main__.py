@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from .errors import UserError
+from train.errors import UserError
+
 from .quantize import VARIANTS
 
 

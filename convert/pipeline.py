@@ -11,10 +11,10 @@ import keras
 import numpy as np
 
 from train import plots
+from train.errors import UserError
 from train.evaluate import score
 
 from . import sidecar
-from .errors import UserError
 from .quantize import VARIANTS, convert, representative_rows
 from .runs import open_run
 from .verify import run_tflite, summary
@@ -61,7 +61,7 @@ def convert_run(
     float_probs = model.predict(test_images.astype(np.float32), batch_size=32, verbose=0)
     float_ms = 1000 * (time.perf_counter() - t0) / len(test_images)
     float_pred = float_probs.argmax(1)
-    float_summary = summary(y, float_pred, run.labels)
+    float_summary = summary(score(y, float_pred, run.labels))
 
     results, ok = {}, True
     for variant in variants:
@@ -79,7 +79,8 @@ def convert_run(
         }:
             raise UserError(f"int8 input quantization came out {tensors['input']}, not raw pixels")
         pred = probs.argmax(1)
-        lite = summary(y, pred, run.labels)
+        scores = score(y, pred, run.labels)
+        lite = summary(scores)
         metrics = {
             "n_test": len(y),
             "float": float_summary,
@@ -97,7 +98,7 @@ def convert_run(
             sidecar.write(final, doc)
             staged.with_suffix(".json").unlink()
             shutil.copyfile(run_dir / "split.csv", final.with_suffix(".split.csv"))
-            _write_report(final, run_dir, run.labels, y, pred, variant)
+            _write_report(final, run_dir, run.labels, scores, variant)
         else:
             sidecar.write(staged, doc)
             ok = False
@@ -111,15 +112,13 @@ def _write_report(
     model_path: Path,
     run_dir: Path,
     labels: list[str],
-    y: np.ndarray,
-    pred: np.ndarray,
+    scores: dict,
     variant: str,
 ) -> None:
     """`<stem>.report/`: this model's own test-split report and confusion matrix, beside the
     training run's curves, report and metrics."""
     folder = model_path.with_suffix(".report")
     folder.mkdir(exist_ok=True)
-    scores = score(y, pred, labels)
     (folder / "classification_report.txt").write_text(
         f"{model_path.name} ({variant}, TFLite) on the test split of {run_dir}\n\n"
         + scores["report"]
