@@ -69,7 +69,8 @@ def tiny_run(tmp_path_factory, photos, shared_weights) -> Path:
     from train.__main__ import main
 
     out = tmp_path_factory.mktemp("runs") / "tiny"
-    options = ["--image-size", "64", "--epochs1", "10", "--epochs2", "2", "--batch-size", "8"]
+    options = ["--image-size", "64", "--epochs1", "10", "--epochs2", "2", "--epochs3", "1"]
+    options += ["--batch-size", "8"]
     rc = main(
         ["--data", str(photos), "--out", str(out), "--weights", str(shared_weights), *options]
     )

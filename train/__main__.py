@@ -46,6 +46,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int)
     p.add_argument("--epochs1", type=int, help="stage-1 epoch budget")
     p.add_argument("--epochs2", type=int, help="stage-2 epoch budget (0 skips fine-tuning)")
+    p.add_argument("--epochs3", type=int, help="stage-3 (int8-grid) epoch budget (0 skips it)")
     p.add_argument("--unfreeze", type=int, help="stage-2: number of last base layers to fine-tune")
     p.add_argument("--overwrite", action="store_true", help="replace a model already in --out")
     return p
@@ -66,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         recipe = replace(recipe, stage1=replace(recipe.stage1, epochs=args.epochs1))
     if args.epochs2 is not None:
         recipe = replace(recipe, stage2=replace(recipe.stage2, epochs=args.epochs2))
+    if args.epochs3 is not None:
+        recipe = replace(recipe, stage3=replace(recipe.stage3, epochs=args.epochs3))
     if args.unfreeze is not None:
         recipe = replace(recipe, stage2=replace(recipe.stage2, unfreeze=args.unfreeze))
     classes = [c.strip() for c in args.classes.split(",") if c.strip()] if args.classes else None

@@ -9,6 +9,7 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
+from .int8_grid import GridAwareKernels, snap_to_int8_grid
 from .model import unfreeze_top
 from .presets import Recipe, Stage
 
@@ -102,6 +103,7 @@ def train_stage(
     callbacks = [
         timer,
         *lr_callbacks(stage, recipe),
+        *([GridAwareKernels(base)] if stage.int8_grid else []),
         keras.callbacks.ModelCheckpoint(
             run_dir / "checkpoints" / f"stage{index}.best.weights.h5",
             monitor="val_loss",
@@ -123,6 +125,8 @@ def train_stage(
         callbacks=callbacks,
         verbose=verbose,
     )
+    if stage.int8_grid:
+        snap_to_int8_grid(base)  # the restored best kernels, onto the grid for good
     h = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
     best = min(range(len(h["val_loss"])), key=h["val_loss"].__getitem__)
     return {

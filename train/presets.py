@@ -12,6 +12,9 @@ class Stage:
     unfreeze: int  # number of last base layers made trainable (0 = head only)
     lr: float
     epochs: int
+    # Quantization-aware training of the kernels on the converter's int8 grid, ending with them on
+    # it (see train/int8_grid.py).
+    int8_grid: bool = False
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class Recipe:
     batch_size: int = 32
     stage1: Stage = field(default_factory=lambda: Stage(unfreeze=0, lr=1e-3, epochs=10))
     stage2: Stage = field(default_factory=lambda: Stage(unfreeze=20, lr=1e-5, epochs=20))
+    stage3: Stage = field(default_factory=lambda: Stage(0, 1e-5, 0, int8_grid=True))
     dense_units: int = 256
     dropout: float = 0.5
     label_smoothing: float = 0.0

@@ -1,4 +1,4 @@
-"""One training run end to end: scan, split, train both stages, evaluate, write the run folder."""
+"""One training run end to end: scan, split, train the stages, evaluate, write the run folder."""
 
 from __future__ import annotations
 
@@ -102,7 +102,7 @@ def train_run(
     (out / "config.json").write_text(json.dumps(config, indent=2))
 
     stages = []
-    for i, stage in enumerate((recipe.stage1, recipe.stage2), 1):
+    for i, stage in enumerate((recipe.stage1, recipe.stage2, recipe.stage3), 1):
         if stage.epochs > 0:
             stages.append(
                 train_stage(
