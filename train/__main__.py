@@ -35,6 +35,12 @@ def parser() -> argparse.ArgumentParser:
         help="'imagenet' (download), a local .h5 file, or 'none' (random init)",
     )
     p.add_argument(
+        "--init-from",
+        type=Path,
+        help="start from a trained model (a run's model.keras) instead of the bare base: to train "
+        "it further, or on new photos; same classes and input size",
+    )
+    p.add_argument(
         "--classes",
         help="comma-separated class folders, in output order "
         "(default: cardboard,metal,paper,plastic,trash)",
@@ -84,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
             args.split,
             args.seed,
             args.overwrite,
+            args.init_from,
         )
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)

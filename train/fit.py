@@ -130,6 +130,7 @@ def train_stage(
     h = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
     best = min(range(len(h["val_loss"])), key=h["val_loss"].__getitem__)
     return {
+        "stage": index,
         "history": h,
         "trainable_base_layers": trainable,
         "epochs_run": len(h["val_loss"]),

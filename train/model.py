@@ -57,6 +57,24 @@ def build_model(
     return keras.Model(inputs, outputs, name="smartbin_mobilenetv2"), base
 
 
+def load_trained(model: keras.Model, path: Path) -> None:
+    """Start `model` from a trained one (a run's model.keras) with the same classes and width."""
+    if not path.is_file():
+        raise UserError(f"--init-from file not found: {path}")
+    try:
+        trained = keras.models.load_model(path)
+    except (ValueError, OSError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+        raise UserError(f"--init-from {path} is not a Keras model: {first}") from None
+    if [w.shape for w in trained.weights] != [w.shape for w in model.weights]:
+        raise UserError(
+            f"--init-from {path} does not fit this run: it has {trained.output_shape[-1]} classes "
+            f"and {len(trained.weights)} weights, this run {model.output_shape[-1]} and "
+            f"{len(model.weights)} (the same --classes and --alpha are needed)"
+        )
+    model.set_weights(trained.get_weights())
+
+
 def unfreeze_top(base: keras.Model, n_layers: int, freeze_bn: bool = True) -> int:
     """Make the last n_layers of the base trainable; return how many are.
 

@@ -39,16 +39,16 @@ def plot_confusion(cm: list[list[int]], labels: list[str], path: Path, title: st
 
 
 def plot_curves(stages: list[dict], path: Path, title: str) -> None:
-    """Accuracy and loss per epoch for training and validation, both stages on one time axis."""
+    """Accuracy and loss per epoch for training and validation, all stages on one time axis."""
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     for ax, metric in zip(axes, ("accuracy", "loss"), strict=True):
         offset = 0
         for i, st in enumerate(stages, 1):
-            h = st["history"]
+            h, n = st["history"], st["stage"]
             x = np.arange(offset + 1, offset + len(h[metric]) + 1)
-            ax.plot(x, h[metric], "-o", ms=3, color=f"C{2 * i - 2}", label=f"train (stage {i})")
+            ax.plot(x, h[metric], "-o", ms=3, color=f"C{2 * i - 2}", label=f"train (stage {n})")
             ax.plot(
-                x, h[f"val_{metric}"], "-s", ms=3, color=f"C{2 * i - 1}", label=f"val (stage {i})"
+                x, h[f"val_{metric}"], "-s", ms=3, color=f"C{2 * i - 1}", label=f"val (stage {n})"
             )
             offset += len(h[metric])
             if i < len(stages):

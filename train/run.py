@@ -17,7 +17,7 @@ from .dataset import class_folders, scan
 from .errors import UserError
 from .evaluate import score
 from .fit import train_stage
-from .model import build_model, resolve_weights
+from .model import build_model, load_trained, resolve_weights
 from .presets import Recipe
 from .split import SPLITS, assign_splits, write_manifest
 
@@ -40,6 +40,7 @@ def train_run(
     fractions: tuple[float, float, float],
     seed: int,
     overwrite: bool = False,
+    init_from: Path | None = None,
 ) -> dict:
     """Train and evaluate one model; returns the metrics written to `out/metrics.json`."""
     if (out / "model.keras").exists() and not overwrite:
@@ -78,6 +79,8 @@ def train_run(
     model, base = build_model(
         len(labels), size, recipe.alpha, weights_arg, recipe.dense_units, recipe.dropout
     )
+    if init_from is not None:
+        load_trained(model, init_from)
     class_weight = balanced_class_weights(part["train"][1], len(labels))
     train_ds = make_dataset(*part["train"], len(labels), recipe.batch_size, recipe.augment, seed)
     val_ds = make_dataset(*part["val"], len(labels), recipe.batch_size).cache()
@@ -95,6 +98,7 @@ def train_run(
         },
         "data_root": str(data.resolve()),
         "weights": weights,
+        "init_from": str(init_from) if init_from else None,
         "split_fractions": list(fractions),
         "seed": seed,
         "keras_version": keras.__version__,
@@ -145,9 +149,9 @@ def train_run(
     ]
     report += [f"  skipped {p}: {r}" for p, r in found.skipped]
     report += ["", "per split: " + json.dumps(counts), ""]
-    for i, st in enumerate(metrics["stages"], 1):
+    for st in metrics["stages"]:
         report.append(
-            f"stage {i}: {st['epochs_run']} epochs, best {st['best_epoch']}, "
+            f"stage {st['stage']}: {st['epochs_run']} epochs, best {st['best_epoch']}, "
             f"{st['seconds_per_epoch']:.1f} s/epoch, {st['images_per_second']:.1f} img/s"
         )
     report += ["", "validation split:", val["report"], "test split (held out):", test["report"]]

@@ -46,6 +46,18 @@ def test_weights_file_missing_or_not_fitting(photos, tmp_path, shared_weights):
     assert_user_error(proc, "--weights", "does not fit", "alpha=0.5")
 
 
+def test_init_from_missing_or_not_fitting(photos, tmp_path, tiny_run, shared_weights):
+    common = ("--weights", shared_weights, "--init-from")
+    proc = train(photos, tmp_path / "r", *common, tmp_path / "nope.keras")
+    assert_user_error(proc, "--init-from file not found", "nope.keras")
+    proc = train(photos, tmp_path / "r", *common, tiny_run / "model.keras", "--classes", "metal,trash")
+    assert_user_error(proc, "--init-from", "does not fit", "5 classes", "--classes")
+    bogus = tmp_path / "bogus.keras"
+    bogus.write_bytes(b"not a zip")
+    proc = train(photos, tmp_path / "r", *common, bogus, "--image-size", "64")
+    assert_user_error(proc, "--init-from", "bogus.keras", "not a Keras model")
+
+
 @pytest.mark.parametrize("bad", ["70,15", "70,0,30", "a,b,c"])
 def test_bad_split_option(photos, tmp_path, bad):
     proc = train(photos, tmp_path / "r", "--split", bad)

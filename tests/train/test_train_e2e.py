@@ -52,13 +52,38 @@ def test_model_takes_raw_pixels(tiny_run):
 def test_from_scratch_run_with_no_weights(photos, tmp_path):
     out = tmp_path / "scratch"
     options = ["--weights", "none", "--image-size", "32", "--alpha", "0.35"]
-    options += ["--epochs1", "1", "--epochs2", "1"]
+    options += ["--epochs1", "1", "--epochs2", "1", "--epochs3", "1"]
     rc = main(["--data", str(photos), "--out", str(out), *options, "--classes", "metal,trash"])
     assert rc == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["labels"] == ["metal", "trash"]
-    assert len(metrics["stages"]) == 2
+    assert [st["stage"] for st in metrics["stages"]] == [1, 2, 3]
     assert (out / "curves.png").is_file()
     assert (
         main(["--data", str(photos), "--out", str(out), "--weights", "none"]) == 2
     )  # no overwrite
+
+
+@pytest.mark.slow
+def test_init_from_a_trained_model_starts_where_it_ended(
+    photos, tmp_path, tiny_run, shared_weights
+):
+    out = tmp_path / "again"
+    options = ["--weights", str(shared_weights), "--image-size", "64"]
+    options += ["--epochs1", "0", "--epochs2", "0", "--epochs3", "0"]  # evaluate only
+    rc = main(
+        [
+            "--data",
+            str(photos),
+            "--out",
+            str(out),
+            "--init-from",
+            str(tiny_run / "model.keras"),
+            *options,
+        ]
+    )
+    assert rc == 0
+    before = json.loads((tiny_run / "metrics.json").read_text())
+    after = json.loads((out / "metrics.json").read_text())
+    assert after["val"] == before["val"] and after["test"] == before["test"]
+    assert json.loads((out / "config.json").read_text())["init_from"].endswith("model.keras")
