@@ -19,7 +19,7 @@ help:
 	@echo "make demo                 run the bin's loop on the bundled model and sample photos (simulated camera and servos)"
 	@echo "make test                 run every test (creates .venv)"
 	@echo "make test-fast            skip the slow end-to-end tests"
-	@echo "make train [PRESET=default|paper] [DATA=dir] [NAME=run]   train a model into runs/NAME"
+	@echo "make train [PRESET=default|paper] [DATA=dir] [NAME=run] [TRAIN_ARGS=...]  train a model into runs/NAME"
 	@echo "make convert RUN=runs/NAME [MODEL=models/x.tflite]        int8 TFLite + sidecar + verification"
 	@echo "make samples              the demo's photos, drawn from the model's test split"
 	@echo "make bench                latency benchmark of the device runtime on this machine"
@@ -55,7 +55,7 @@ lint: venv
 	$(VENV)/bin/ruff format --check .
 
 train: venv
-	$(PY) -m train --data $(DATA) --out $(RUN) --preset $(PRESET) --weights $(WEIGHTS)
+	$(PY) -m train --data $(DATA) --out $(RUN) --preset $(PRESET) --weights $(WEIGHTS) $(TRAIN_ARGS)
 
 VARIANTS ?= int8
 

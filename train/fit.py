@@ -7,9 +7,10 @@ import time
 from pathlib import Path
 
 import keras
+import numpy as np
 import tensorflow as tf
 
-from .int8_grid import GridAwareKernels, snap_to_int8_grid
+from .int8_grid import GridAwareKernels, int8_view, snap_to_int8_grid
 from .model import unfreeze_top
 from .presets import Recipe, Stage
 
@@ -81,9 +82,14 @@ def train_stage(
     run_dir: Path,
     pretrained: bool = True,
     verbose: int = 1,
+    calibration: np.ndarray | None = None,
 ) -> dict:
     """Train one stage with EarlyStopping on val_loss (best weights restored) and the recipe's
     learning-rate schedule (see `lr_callbacks`).
+
+    The int8-grid stage trains `int8_view(model)` (activations rounded as the int8 model will,
+    ranges calibrated on the `calibration` images) with `GridAwareKernels`, and ends with the
+    kernels on the grid.
 
     Returns the stage's history (per-epoch metrics, learning rate, seconds, images/s) and summary.
     """
@@ -93,7 +99,8 @@ def train_stage(
         if recipe.weight_decay
         else keras.optimizers.Adam(stage.lr)
     )
-    model.compile(
+    fit_model = int8_view(model, base, calibration) if stage.int8_grid else model
+    fit_model.compile(
         optimizer=optimizer,
         loss=keras.losses.CategoricalCrossentropy(label_smoothing=recipe.label_smoothing),
         metrics=["accuracy"],
@@ -117,7 +124,7 @@ def train_stage(
         f"up to {stage.epochs} epochs",
         flush=True,
     )
-    hist = model.fit(
+    hist = fit_model.fit(
         train_ds,
         validation_data=val_ds,
         epochs=stage.epochs,

@@ -72,13 +72,15 @@ PRESETS: dict[str, Recipe] = {
         stage2=Stage(unfreeze=20, lr=1e-6, epochs=20),
     ),
     # Ours: train the new head fast on frozen features, then fine-tune the whole base (all 154
-    # layers; BatchNorm stays frozen, in inference mode) on a cosine schedule over 30 epochs;
-    # photometric augmentation beyond the paper's (contrast, saturation, hue, uneven light, blur,
-    # noise) and label smoothing so the model leans less on TrashNet's white backdrop.
+    # layers; BatchNorm stays frozen, in inference mode) on a cosine schedule over up to 50
+    # epochs; photometric augmentation beyond the paper's (contrast, saturation, hue, uneven
+    # light, blur, noise) and label smoothing so the model leans less on TrashNet's white
+    # backdrop. Stage 3 trains on as the int8 model will compute, ending on the int8 grid.
     "default": Recipe(
         name="default",
         stage1=Stage(unfreeze=0, lr=1e-3, epochs=5),
-        stage2=Stage(unfreeze=154, lr=1e-4, epochs=30),
+        stage2=Stage(unfreeze=154, lr=1e-4, epochs=50),
+        stage3=Stage(unfreeze=154, lr=2e-5, epochs=8, int8_grid=True),
         schedule="cosine",
         label_smoothing=0.1,
         augment=Augment(

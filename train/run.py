@@ -105,6 +105,9 @@ def train_run(
     }
     (out / "config.json").write_text(json.dumps(config, indent=2))
 
+    # the int8-grid stage calibrates activation ranges on training photos, as convert/ will
+    train_pixels = part["train"][0]
+    calibration = train_pixels[:: max(1, len(train_pixels) // 100)]
     stages = []
     for i, stage in enumerate((recipe.stage1, recipe.stage2, recipe.stage3), 1):
         if stage.epochs > 0:
@@ -122,6 +125,7 @@ def train_run(
                     out,
                     weights_arg is not None,
                     verbose,
+                    calibration,
                 )
             )
     model.save(out / "model.keras")

@@ -50,7 +50,9 @@ def test_init_from_missing_or_not_fitting(photos, tmp_path, tiny_run, shared_wei
     common = ("--weights", shared_weights, "--init-from")
     proc = train(photos, tmp_path / "r", *common, tmp_path / "nope.keras")
     assert_user_error(proc, "--init-from file not found", "nope.keras")
-    proc = train(photos, tmp_path / "r", *common, tiny_run / "model.keras", "--classes", "metal,trash")
+    proc = train(
+        photos, tmp_path / "r", *common, tiny_run / "model.keras", "--classes", "metal,trash"
+    )
     assert_user_error(proc, "--init-from", "does not fit", "5 classes", "--classes")
     bogus = tmp_path / "bogus.keras"
     bogus.write_bytes(b"not a zip")

@@ -10,7 +10,13 @@ import pytest
 from ai_edge_litert.interpreter import Interpreter
 
 from convert.quantize import convert
-from train.int8_grid import GridAwareKernels, conv_bn_pairs, grid_error, snap_to_int8_grid
+from train.int8_grid import (
+    GridAwareKernels,
+    conv_bn_pairs,
+    grid_error,
+    int8_view,
+    snap_to_int8_grid,
+)
 
 
 @pytest.fixture
@@ -144,3 +150,27 @@ def test_grid_stage_of_a_training_run_leaves_the_kernels_on_the_grid(tiny_run):
     assert max(grid_error(c, b) for c, b in conv_bn_pairs(base)) < 1e-3
     stages = json.loads((tiny_run / "metrics.json").read_text())["stages"]
     assert len(stages) == 3 and stages[2]["epochs_run"] >= 1
+
+
+def test_int8_view_shares_the_weights_and_predicts_the_int8_model(tiny):
+    model, base = tiny
+    model = keras.Model(model.input, model.layers[-2].output)  # pooled features: more to compare
+    snap_to_int8_grid(base)
+    rng = np.random.default_rng(4)
+    rep = rng.integers(0, 256, (16, 32, 32, 3), dtype=np.uint8)
+    view = int8_view(model, base, rep)
+    assert {id(w) for w in view.weights} == {id(w) for w in model.weights}
+    itp = Interpreter(model_content=convert(model, "int8", rep))
+    itp.allocate_tensors()
+    (inp,), (out,) = itp.get_input_details(), itp.get_output_details()
+    x = rng.integers(0, 256, (8, 32, 32, 3), dtype=np.uint8)
+    q = []
+    for img in x:
+        itp.set_tensor(inp["index"], img[None])
+        itp.invoke()
+        scale, zero = out["quantization"]
+        q.append((itp.get_tensor(out["index"])[0].astype(np.float32) - zero) * scale)
+    q = np.array(q)
+    float_gap = np.abs(model.predict(x.astype(np.float32), verbose=0) - q).mean()
+    view_gap = np.abs(view.predict(x.astype(np.float32), verbose=0) - q).mean()
+    assert view_gap < float_gap / 2
