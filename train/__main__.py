@@ -38,7 +38,7 @@ def parser() -> argparse.ArgumentParser:
         "--init-from",
         type=Path,
         help="start from a trained model (a run's model.keras) instead of the bare base: to train "
-        "it further, or on new photos; same classes and input size",
+        "it further, or on new photos; same classes and --alpha",
     )
     p.add_argument(
         "--classes",

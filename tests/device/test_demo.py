@@ -73,9 +73,9 @@ def test_demo_with_a_missing_model_is_a_one_line_error(tmp_path, samples):
 def test_make_demo_path_on_the_shipped_model_and_its_test_split_samples():
     """`python -m device demo` with no options: the bundled int8 model and models/samples/.
 
-    The 20 samples come from the model's test split. On them the shipped model sorts 16 into the
-    right compartment; of the other 4, 2 are uncertain and go to trash by design (see
-    models/MODEL_CARD.md).
+    The 20 samples come from the model's test split. On them the shipped model sorts 18 into the
+    right compartment (one of them an uncertain trash item, sent to trash by design); 2
+    recyclables land in the wrong recyclable compartment (see models/MODEL_CARD.md).
     """
     result = subprocess.run(
         [sys.executable, "-c", BLOCK_TF, "demo", "--threads", "1"],
@@ -89,7 +89,7 @@ def test_make_demo_path_on_the_shipped_model_and_its_test_split_samples():
     assert correct, result.stdout
     items, right, known, uncertain = map(int, correct.groups())
     assert items == known == 20
-    assert right >= 16, result.stdout
+    assert right >= 18, result.stdout
     wrong_recyclable = [
         line
         for line in result.stdout.splitlines()
