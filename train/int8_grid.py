@@ -160,6 +160,7 @@ def int8_view(model: keras.Model, base: keras.Model, calibration: np.ndarray) ->
     for i, layer in enumerate(model.layers[1:]):
         x = _through(base, x, ranges) if layer is base else layer(x)
         if i == 0:
+            # convert/ pins the input range to 0..255 pixels, i.e. [-1, 1] after the scaling
             x = FakeQuant(-1.0, 1.0, name="int8_input")(x)
     return keras.Model(inputs, x, name=f"{model.name}_int8_view")
 
