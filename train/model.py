@@ -9,6 +9,10 @@ import keras
 from .errors import UserError
 
 
+def _first_line(exc: Exception) -> str:
+    return str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+
+
 def resolve_weights(weights: str) -> str | None:
     """Map the --weights option to what Keras takes: 'imagenet', a local .h5 path, or None."""
     if weights.lower() == "none":
@@ -40,10 +44,9 @@ def build_model(
             input_shape=(image_size, image_size, 3), alpha=alpha, include_top=False, weights=weights
         )
     except (ValueError, OSError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
         raise UserError(
             f"--weights {weights} does not fit MobileNetV2(alpha={alpha}, "
-            f"input {image_size}x{image_size}): {first}"
+            f"input {image_size}x{image_size}): {_first_line(exc)}"
         ) from None
     base.trainable = False
     inputs = keras.Input((image_size, image_size, 3), name="rgb")
@@ -64,8 +67,7 @@ def load_trained(model: keras.Model, path: Path) -> None:
     try:
         trained = keras.models.load_model(path)
     except (ValueError, OSError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
-        raise UserError(f"--init-from {path} is not a Keras model: {first}") from None
+        raise UserError(f"--init-from {path} is not a Keras model: {_first_line(exc)}") from None
     if [w.shape for w in trained.weights] != [w.shape for w in model.weights]:
         raise UserError(
             f"--init-from {path} does not fit this run: it has {trained.output_shape[-1]} classes "

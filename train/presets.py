@@ -12,8 +12,8 @@ class Stage:
     unfreeze: int  # number of last base layers made trainable (0 = head only)
     lr: float
     epochs: int
-    # Quantization-aware training of the kernels on the converter's int8 grid, ending with them on
-    # it (see train/int8_grid.py).
+    # Quantization-aware training: kernels on the converter's int8 grid, activations rounded to
+    # their int8 ranges; the stage ends with the kernels on the grid (see train/int8_grid.py).
     int8_grid: bool = False
 
 
