@@ -53,7 +53,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs1", type=int, help="stage-1 epoch budget")
     p.add_argument("--epochs2", type=int, help="stage-2 epoch budget (0 skips fine-tuning)")
     p.add_argument("--epochs3", type=int, help="stage-3 (int8-grid) epoch budget (0 skips it)")
-    p.add_argument("--unfreeze", type=int, help="stage-2: number of last base layers to fine-tune")
+    p.add_argument(
+        "--unfreeze", type=int, help="stages 2 and 3: number of last base layers to fine-tune"
+    )
     p.add_argument("--overwrite", action="store_true", help="replace a model already in --out")
     return p
 
@@ -76,7 +78,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.epochs3 is not None:
         recipe = replace(recipe, stage3=replace(recipe.stage3, epochs=args.epochs3))
     if args.unfreeze is not None:
-        recipe = replace(recipe, stage2=replace(recipe.stage2, unfreeze=args.unfreeze))
+        recipe = replace(
+            recipe,
+            stage2=replace(recipe.stage2, unfreeze=args.unfreeze),
+            stage3=replace(recipe.stage3, unfreeze=args.unfreeze),
+        )
     classes = [c.strip() for c in args.classes.split(",") if c.strip()] if args.classes else None
     from .run import train_run  # imported late: TensorFlow start-up is slow
 
