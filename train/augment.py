@@ -20,6 +20,26 @@ def _gaussian_kernel(sigma: float, size: int = 5) -> tf.Tensor:
     return tf.tile(k2, [1, 1, 3, 1])
 
 
+def _smoothstep(x: tf.Tensor, low: float, high: float) -> tf.Tensor:
+    t = tf.clip_by_value((x - low) / (high - low), 0.0, 1.0)
+    return t * t * (3 - 2 * t)
+
+
+def recolour_backdrop(x: tf.Tensor, prob: float) -> tf.Tensor:
+    """With probability `prob` per image, tint the bright, unsaturated pixels (TrashNet's white
+    backdrop, but also white paper and clear plastic, as a coloured surface would) by a random
+    colour, unevenly lit; saturated or dark pixels (cardboard, labels, shadows) keep theirs.
+    Multiplying keeps the backdrop's shading and texture."""
+    v = tf.reduce_max(x, axis=3, keepdims=True) / 255
+    s = 1 - tf.reduce_min(x, axis=3, keepdims=True) / 255 / tf.maximum(v, 1e-3)
+    mask = _smoothstep(v, 0.45, 0.65) * (1 - _smoothstep(s, 0.2, 0.35))
+    colour = tf.random.uniform([tf.shape(x)[0], 1, 1, 3], 0.25, 1.0)
+    shade = tf.random.uniform([tf.shape(x)[0], 2, 2, 1], 0.7, 1.0)  # light falls off unevenly
+    field = colour * tf.image.resize(shade, tf.shape(x)[1:3], method="bilinear")
+    pick = tf.cast(_per_image(x, 0, 1) < prob, tf.float32)
+    return x + pick * mask * (x * field - x)
+
+
 def build_augmenter(spec: Augment, seed: int):
     """Return a function mapping a float32 batch (B×H×W×3, 0–255) to an augmented batch."""
     geometric = keras.Sequential(
@@ -39,6 +59,8 @@ def build_augmenter(spec: Augment, seed: int):
 
     def augment(x: tf.Tensor) -> tf.Tensor:
         x = geometric(x, training=True)
+        if spec.backdrop:
+            x = recolour_backdrop(x, spec.backdrop)
         x = x * _per_image(x, *spec.brightness)
         if spec.contrast:
             mean = tf.reduce_mean(x, axis=[1, 2, 3], keepdims=True)

@@ -36,6 +36,7 @@ class Augment:
     )
     blur_prob: float = 0.0  # probability of a Gaussian blur (defocus, motion)
     noise_std: float = 0.0  # std of sensor noise in 0–255 units
+    backdrop: float = 0.0  # probability of recolouring the white backdrop (augment.py)
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ PRESETS: dict[str, Recipe] = {
             illumination=0.15,
             blur_prob=0.15,
             noise_std=3.0,
+            backdrop=0.5,
         ),
     ),
 }
