@@ -10,14 +10,17 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from device.config import DecisionConfig
 from train import plots
 from train.errors import UserError
 from train.evaluate import score
 
-from . import sidecar
+from . import routing, sidecar
 from .quantize import VARIANTS, convert, representative_rows
 from .runs import open_run
 from .verify import run_tflite, summary
+
+THRESHOLD = DecisionConfig().confidence_threshold  # the bin's default
 
 
 def variant_path(out: Path, variant: str) -> Path:
@@ -81,6 +84,7 @@ def convert_run(
         pred = probs.argmax(1)
         scores = score(y, pred, run.labels)
         lite = summary(scores)
+        routes = routing.sweep(probs, y, run.labels)
         metrics = {
             "n_test": len(y),
             "float": float_summary,
@@ -90,6 +94,7 @@ def convert_run(
             "mean_invoke_ms": invoke_ms,
             "invoke_threads": threads,
             "representative_images": len(rep_rows) if variant == "int8" else 0,
+            "routing": routing.route(probs, y, run.labels, THRESHOLD),
         }
         doc = sidecar.build(run, staged, VARIANTS[variant], tensors["output"], metrics)
         passed = metrics["accuracy_drop_points"] <= max_drop
@@ -98,7 +103,7 @@ def convert_run(
             sidecar.write(final, doc)
             staged.with_suffix(".json").unlink()
             shutil.copyfile(run_dir / "split.csv", final.with_suffix(".split.csv"))
-            _write_report(final, run_dir, run.labels, scores, variant)
+            _write_report(final, run_dir, run.labels, scores, variant, routes)
         else:
             sidecar.write(staged, doc)
             ok = False
@@ -114,9 +119,10 @@ def _write_report(
     labels: list[str],
     scores: dict,
     variant: str,
+    routes: list[dict],
 ) -> None:
-    """`<stem>.report/`: this model's own test-split report and confusion matrix, beside the
-    training run's curves, report and metrics."""
+    """`<stem>.report/`: this model's own test-split report, confusion matrix and routing against
+    the confidence threshold, beside the training run's curves, report and metrics."""
     folder = model_path.with_suffix(".report")
     folder.mkdir(exist_ok=True)
     (folder / "classification_report.txt").write_text(
@@ -128,6 +134,12 @@ def _write_report(
         labels,
         folder / "confusion_matrix.png",
         f"{model_path.name}: test split, accuracy {scores['accuracy']:.2%}",
+    )
+    plots.plot_routing(
+        routes,
+        THRESHOLD,
+        folder / "routing.png",
+        f"{model_path.name}: where the test items would land",
     )
     for name, dest in (
         ("curves.png", "training_curves.png"),
@@ -171,6 +183,14 @@ def _print_report(
     rows.append(
         ("agreement", "-", *(f"{results[v][1]['metrics']['agreement']:.4f}" for v in names))
     )
+    for key, name in (("wrong_recyclable", "wrong recyclable"), ("uncertain", "uncertain")):
+        rows.append(
+            (
+                f"{name} @{THRESHOLD:g}",
+                "-",
+                *(f"{results[v][1]['metrics']['routing'][key]:.4f}" for v in names),
+            )
+        )
     rows.append(
         ("size (bytes)", "-", *(str(results[v][1]["metrics"]["size_bytes"]) for v in names))
     )

@@ -1,4 +1,4 @@
-"""PNG figures of a run: the confusion matrix and the training curves."""
+"""PNG figures: the confusion matrix, the training curves, and routing against the threshold."""
 
 from __future__ import annotations
 
@@ -59,6 +59,29 @@ def plot_curves(stages: list[dict], path: Path, title: str) -> None:
         if stages:
             ax.legend(fontsize=8)
     fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def plot_routing(points: list[dict], threshold: float, path: Path, title: str) -> None:
+    """Per confidence threshold: items in their own compartment, recyclables sent to the fallback,
+    and items in a wrong recyclable compartment (the last on its own axis, it is the small one)."""
+    t = [p["threshold"] for p in points]
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(6.4, 5.6), sharex=True)
+    top.plot(t, [100 * p["own_compartment"] for p in points], "o-", label="own compartment")
+    top.plot(
+        t, [100 * p["recyclable_to_fallback"] for p in points], "s-", label="recyclable → trash"
+    )
+    top.set_ylabel("% of test items")
+    top.legend()
+    bottom.plot(t, [100 * p["wrong_recyclable"] for p in points], "o-", color="tab:red")
+    bottom.set_ylabel("% in a wrong\nrecyclable stream")
+    bottom.set_xlabel("confidence threshold")
+    for ax in (top, bottom):
+        ax.axvline(threshold, color="grey", linestyle="--", linewidth=1)
+        ax.grid(alpha=0.3)
+    top.set_title(title)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

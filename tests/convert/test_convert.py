@@ -61,8 +61,11 @@ def test_sidecar_contract_and_manifest_copy(converted, tiny_run):
     assert side["quantization"] == "int8"
     assert side["source"]["preset"] == "default" and side["source"]["manifest_sha256"]
     m = side["metrics"]
-    for key in ("float", "tflite", "agreement", "size_bytes", "mean_invoke_ms"):
+    for key in ("float", "tflite", "agreement", "size_bytes", "mean_invoke_ms", "routing"):
         assert key in m
+    assert m["routing"]["threshold"] == 0.6  # the bin's default confidence threshold
+    shares = ("own_compartment", "recyclable_to_fallback", "wrong_recyclable")
+    assert abs(sum(m["routing"][k] for k in shares) - 1) < 1e-9
     assert set(m["tflite"]["per_class_recall"]) == set(side["labels"])
     assert m["size_bytes"] == out.stat().st_size
     import hashlib
@@ -70,7 +73,12 @@ def test_sidecar_contract_and_manifest_copy(converted, tiny_run):
     assert side["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
     assert out.with_suffix(".split.csv").read_bytes() == (tiny_run / "split.csv").read_bytes()
     report = out.with_suffix(".report")
-    for name in ("confusion_matrix.png", "training_curves.png", "classification_report.txt"):
+    for name in (
+        "confusion_matrix.png",
+        "routing.png",
+        "training_curves.png",
+        "classification_report.txt",
+    ):
         assert (report / name).is_file(), name
     assert "trash" in (report / "classification_report.txt").read_text()
     fp32 = json.loads(out.with_name("tiny_fp32.json").read_text())
@@ -84,7 +92,7 @@ def test_tflite_agrees_with_keras(converted):
     assert m["agreement"] >= 0.6  # the tiny model is barely trained; most predictions must match
     fp32 = json.loads(out.with_name("tiny_fp32.json").read_text())["metrics"]
     assert fp32["agreement"] >= 0.95
-    assert "keras float" in stdout and "agreement" in stdout
+    assert "keras float" in stdout and "agreement" in stdout and "wrong recyclable @0.6" in stdout
 
 
 @pytest.mark.slow

@@ -1,0 +1,48 @@
+"""Where the bin would put each test photo: the model's answer after the confidence threshold.
+
+Every item ends in one of three ways: in its own compartment; a recyclable item in the fallback
+(trash) compartment, which loses a recyclable but harms nothing; or in a recyclable compartment
+that is not its own, which contaminates that stream — the one mistake the threshold exists to
+prevent.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from device.decision import Decider
+
+THRESHOLDS = tuple(round(0.3 + 0.05 * i, 2) for i in range(14))  # 0.30 … 0.95
+
+
+def route(
+    probs: np.ndarray, y: np.ndarray, labels: list[str], threshold: float, fallback: str = "trash"
+) -> dict:
+    """Fractions of items in their own compartment, recyclables sent to the fallback, and items
+    in a wrong recyclable compartment, with each label routed to the compartment of its name."""
+    decider = Decider(labels, {lab: lab for lab in labels}, threshold, fallback)
+    own = to_fallback = wrong = uncertain = 0
+    for p, truth in zip(probs, y, strict=True):
+        decider.clear()
+        decider.add(p)
+        decision = decider.decide()
+        uncertain += decision.uncertain
+        if decision.compartment == labels[truth]:
+            own += 1
+        elif decision.compartment == fallback:
+            to_fallback += 1
+        else:
+            wrong += 1
+    n = len(y)
+    return {
+        "threshold": threshold,
+        "own_compartment": own / n,
+        "recyclable_to_fallback": to_fallback / n,
+        "wrong_recyclable": wrong / n,
+        "uncertain": uncertain / n,
+    }
+
+
+def sweep(probs: np.ndarray, y: np.ndarray, labels: list[str], fallback: str = "trash") -> list:
+    """`route` at every threshold in THRESHOLDS."""
+    return [route(probs, y, labels, t, fallback) for t in THRESHOLDS]
