@@ -59,12 +59,23 @@ def convert_run(
     rep_images, _ = run.load(rep_rows, "representative images")
     test_images, y = run.load(test_rows, "test images")
 
+    # validation figures are the ones to choose between runs by; test is reported, never chosen on
+    val_rows = run.rows_of("val")
+    val_images, y_val = (
+        run.load(val_rows, "validation images") if val_rows else (test_images[:0], y[:0])
+    )
+
     model.predict(test_images[:1].astype(np.float32), verbose=0)  # warm-up: builds the graph
     t0 = time.perf_counter()
     float_probs = model.predict(test_images.astype(np.float32), batch_size=32, verbose=0)
     float_ms = 1000 * (time.perf_counter() - t0) / len(test_images)
     float_pred = float_probs.argmax(1)
     float_summary = summary(score(y, float_pred, run.labels))
+    float_val_pred = (
+        model.predict(val_images.astype(np.float32), batch_size=32, verbose=0).argmax(1)
+        if len(y_val)
+        else y_val
+    )
 
     results, ok = {}, True
     for variant in variants:
@@ -96,6 +107,14 @@ def convert_run(
             "representative_images": len(rep_rows) if variant == "int8" else 0,
             "routing": routing.route(probs, y, run.labels, THRESHOLD),
         }
+        if len(y_val):
+            val_pred = run_tflite(staged, val_images, threads)[0].argmax(1)
+            metrics["validation"] = {
+                "n": len(y_val),
+                "float": summary(score(y_val, float_val_pred, run.labels)),
+                "tflite": summary(score(y_val, val_pred, run.labels)),
+                "agreement": float(np.mean(val_pred == float_val_pred)),
+            }
         doc = sidecar.build(run, staged, VARIANTS[variant], tensors["output"], metrics)
         passed = metrics["accuracy_drop_points"] <= max_drop
         if passed:
@@ -183,6 +202,16 @@ def _print_report(
     rows.append(
         ("agreement", "-", *(f"{results[v][1]['metrics']['agreement']:.4f}" for v in names))
     )
+    if all("validation" in results[v][1]["metrics"] for v in names):
+        val = [results[v][1]["metrics"]["validation"] for v in names]
+        rows.append(
+            (
+                "val accuracy",
+                f"{val[0]['float']['accuracy']:.4f}",
+                *(f"{m['tflite']['accuracy']:.4f}" for m in val),
+            )
+        )
+        rows.append(("val agreement", "-", *(f"{m['agreement']:.4f}" for m in val)))
     for key, name in (("wrong_recyclable", "wrong recyclable"), ("uncertain", "uncertain")):
         rows.append(
             (
