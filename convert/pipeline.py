@@ -15,7 +15,7 @@ from train import plots
 from train.errors import UserError
 from train.evaluate import score
 
-from . import routing, sidecar
+from . import routing, shift, sidecar
 from .quantize import VARIANTS, convert, representative_rows
 from .runs import open_run
 from .verify import run_tflite, summary
@@ -64,6 +64,7 @@ def convert_run(
     val_images, y_val = (
         run.load(val_rows, "validation images") if val_rows else (test_images[:0], y[:0])
     )
+    shifted_val = shift.recoloured_backdrops(val_images)
 
     model.predict(test_images[:1].astype(np.float32), verbose=0)  # warm-up: builds the graph
     t0 = time.perf_counter()
@@ -109,11 +110,13 @@ def convert_run(
         }
         if len(y_val):
             val_pred = run_tflite(staged, val_images, threads)[0].argmax(1)
+            shifted_pred = run_tflite(staged, shifted_val, threads)[0].argmax(1)
             metrics["validation"] = {
                 "n": len(y_val),
                 "float": summary(score(y_val, float_val_pred, run.labels)),
                 "tflite": summary(score(y_val, val_pred, run.labels)),
                 "agreement": float(np.mean(val_pred == float_val_pred)),
+                "recoloured_backdrop": summary(score(y_val, shifted_pred, run.labels)),
             }
         doc = sidecar.build(run, staged, VARIANTS[variant], tensors["output"], metrics)
         passed = metrics["accuracy_drop_points"] <= max_drop
@@ -212,6 +215,13 @@ def _print_report(
             )
         )
         rows.append(("val agreement", "-", *(f"{m['agreement']:.4f}" for m in val)))
+        rows.append(
+            (
+                "val, other backdrops",
+                "-",
+                *(f"{m['recoloured_backdrop']['accuracy']:.4f}" for m in val),
+            )
+        )
     for key, name in (("wrong_recyclable", "wrong recyclable"), ("uncertain", "uncertain")):
         rows.append(
             (
