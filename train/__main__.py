@@ -24,6 +24,16 @@ def _fractions(text: str) -> tuple[float, float, float]:
     return tuple(p / total for p in parts)  # type: ignore[return-value]
 
 
+def _probability(text: str) -> float:
+    try:
+        p = float(text)
+    except ValueError:
+        p = -1.0
+    if not 0 <= p <= 1:
+        raise argparse.ArgumentTypeError(f"expects a probability from 0 to 1, got {text!r}")
+    return p
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m train", description=__doc__)
     p.add_argument("--data", type=Path, required=True, help="folder of class folders")
@@ -56,6 +66,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--unfreeze", type=int, help="stages 2 and 3: number of last base layers to fine-tune"
     )
+    p.add_argument(
+        "--backdrop",
+        type=_probability,
+        help="share of training photos whose backdrop is recoloured (preset: 0.5 in default)",
+    )
     p.add_argument("--overwrite", action="store_true", help="replace a model already in --out")
     return p
 
@@ -77,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         recipe = replace(recipe, stage2=replace(recipe.stage2, epochs=args.epochs2))
     if args.epochs3 is not None:
         recipe = replace(recipe, stage3=replace(recipe.stage3, epochs=args.epochs3))
+    if args.backdrop is not None:
+        recipe = replace(recipe, augment=replace(recipe.augment, backdrop=args.backdrop))
     if args.unfreeze is not None:
         recipe = replace(
             recipe,

@@ -64,3 +64,10 @@ def test_init_from_missing_or_not_fitting(photos, tmp_path, tiny_run, shared_wei
 def test_bad_split_option(photos, tmp_path, bad):
     proc = train(photos, tmp_path / "r", "--split", bad)
     assert proc.returncode == 2 and "--split" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("bad", ["1.5", "-0.1", "half"])
+def test_bad_backdrop_probability(photos, tmp_path, bad):
+    proc = train(photos, tmp_path / "r", "--backdrop", bad)
+    assert proc.returncode == 2 and "--backdrop" in proc.stderr and "Traceback" not in proc.stderr
+    assert "probability from 0 to 1" in proc.stderr
