@@ -53,17 +53,14 @@ def convert_run(
             f"names {len(run.labels)} labels ({', '.join(run.labels)})"
         )
     rep_rows = representative_rows(run.rows_of("train"), n_rep)
-    test_rows = run.rows_of("test")
-    if not test_rows:
-        raise UserError(f"{run_dir}/split.csv has no test rows to verify against")
+    test_rows, val_rows = run.rows_of("test"), run.rows_of("val")
+    if not test_rows or not val_rows:
+        raise UserError(f"{run_dir}/split.csv needs test and validation rows to verify against")
     rep_images, _ = run.load(rep_rows, "representative images")
     test_images, y = run.load(test_rows, "test images")
 
     # validation figures are the ones to choose between runs by; test is reported, never chosen on
-    val_rows = run.rows_of("val")
-    val_images, y_val = (
-        run.load(val_rows, "validation images") if val_rows else (test_images[:0], y[:0])
-    )
+    val_images, y_val = run.load(val_rows, "validation images")
     shifted_val = shift.recoloured_backdrops(val_images)
 
     model.predict(test_images[:1].astype(np.float32), verbose=0)  # warm-up: builds the graph
@@ -72,11 +69,8 @@ def convert_run(
     float_ms = 1000 * (time.perf_counter() - t0) / len(test_images)
     float_pred = float_probs.argmax(1)
     float_summary = summary(score(y, float_pred, run.labels))
-    float_val_pred = (
-        model.predict(val_images.astype(np.float32), batch_size=32, verbose=0).argmax(1)
-        if len(y_val)
-        else y_val
-    )
+    float_val_probs = model.predict(val_images.astype(np.float32), batch_size=32, verbose=0)
+    float_val_pred = float_val_probs.argmax(1)
 
     results, ok = {}, True
     for variant in variants:
@@ -108,16 +102,15 @@ def convert_run(
             "representative_images": len(rep_rows) if variant == "int8" else 0,
             "routing": routing.route(probs, y, run.labels, THRESHOLD),
         }
-        if len(y_val):
-            val_pred = run_tflite(staged, val_images, threads)[0].argmax(1)
-            shifted_pred = run_tflite(staged, shifted_val, threads)[0].argmax(1)
-            metrics["validation"] = {
-                "n": len(y_val),
-                "float": summary(score(y_val, float_val_pred, run.labels)),
-                "tflite": summary(score(y_val, val_pred, run.labels)),
-                "agreement": float(np.mean(val_pred == float_val_pred)),
-                "recoloured_backdrop": summary(score(y_val, shifted_pred, run.labels)),
-            }
+        val_pred = run_tflite(staged, val_images, threads)[0].argmax(1)
+        shifted_pred = run_tflite(staged, shifted_val, threads)[0].argmax(1)
+        metrics["validation"] = {
+            "n": len(y_val),
+            "float": summary(score(y_val, float_val_pred, run.labels)),
+            "tflite": summary(score(y_val, val_pred, run.labels)),
+            "agreement": float(np.mean(val_pred == float_val_pred)),
+            "recoloured_backdrop": summary(score(y_val, shifted_pred, run.labels)),
+        }
         doc = sidecar.build(run, staged, VARIANTS[variant], tensors["output"], metrics)
         passed = metrics["accuracy_drop_points"] <= max_drop
         if passed:
@@ -205,23 +198,18 @@ def _print_report(
     rows.append(
         ("agreement", "-", *(f"{results[v][1]['metrics']['agreement']:.4f}" for v in names))
     )
-    if all("validation" in results[v][1]["metrics"] for v in names):
-        val = [results[v][1]["metrics"]["validation"] for v in names]
-        rows.append(
-            (
-                "val accuracy",
-                f"{val[0]['float']['accuracy']:.4f}",
-                *(f"{m['tflite']['accuracy']:.4f}" for m in val),
-            )
+    val = [results[v][1]["metrics"]["validation"] for v in names]
+    rows.append(
+        (
+            "val accuracy",
+            f"{val[0]['float']['accuracy']:.4f}",
+            *(f"{m['tflite']['accuracy']:.4f}" for m in val),
         )
-        rows.append(("val agreement", "-", *(f"{m['agreement']:.4f}" for m in val)))
-        rows.append(
-            (
-                "val, other backdrops",
-                "-",
-                *(f"{m['recoloured_backdrop']['accuracy']:.4f}" for m in val),
-            )
-        )
+    )
+    rows.append(("val agreement", "-", *(f"{m['agreement']:.4f}" for m in val)))
+    rows.append(
+        ("val, other backdrops", "-", *(f"{m['recoloured_backdrop']['accuracy']:.4f}" for m in val))
+    )
     for key, name in (("wrong_recyclable", "wrong recyclable"), ("uncertain", "uncertain")):
         rows.append(
             (

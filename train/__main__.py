@@ -28,7 +28,7 @@ def _probability(text: str) -> float:
     try:
         p = float(text)
     except ValueError:
-        p = -1.0
+        p = float("nan")  # fails the range check below
     if not 0 <= p <= 1:
         raise argparse.ArgumentTypeError(f"expects a probability from 0 to 1, got {text!r}")
     return p

@@ -75,8 +75,9 @@ PRESETS: dict[str, Recipe] = {
     # Ours: train the new head fast on frozen features, then fine-tune the whole base (all 154
     # layers; BatchNorm stays frozen, in inference mode) on a cosine schedule over up to 50
     # epochs; photometric augmentation beyond the paper's (contrast, saturation, hue, uneven
-    # light, blur, noise) and label smoothing so the model leans less on TrashNet's white
-    # backdrop. Stage 3 trains on as the int8 model will compute, ending on the int8 grid.
+    # light, blur, noise, half the backdrops recoloured) and label smoothing so the model leans
+    # less on TrashNet's white backdrop. Stage 3 trains on as the int8 model will compute, ending
+    # on the int8 grid.
     "default": Recipe(
         name="default",
         stage1=Stage(unfreeze=0, lr=1e-3, epochs=5),
