@@ -20,7 +20,8 @@ from .quantize import VARIANTS, convert, representative_rows
 from .runs import open_run
 from .verify import run_tflite, summary
 
-THRESHOLD = DecisionConfig().confidence_threshold  # the bin's default
+DECISION = DecisionConfig()  # the bin's defaults: confidence threshold and fallback compartment
+THRESHOLD = DECISION.confidence_threshold
 
 
 def variant_path(out: Path, variant: str) -> Path:
@@ -90,7 +91,7 @@ def convert_run(
         pred = probs.argmax(1)
         scores = score(y, pred, run.labels)
         lite = summary(scores)
-        routes = routing.sweep(probs, y, run.labels)
+        routes = routing.sweep(probs, y, run.labels, DECISION.fallback)
         metrics = {
             "n_test": len(y),
             "float": float_summary,
@@ -100,7 +101,7 @@ def convert_run(
             "mean_invoke_ms": invoke_ms,
             "invoke_threads": threads,
             "representative_images": len(rep_rows) if variant == "int8" else 0,
-            "routing": routing.route(probs, y, run.labels, THRESHOLD),
+            "routing": routing.route(probs, y, run.labels, THRESHOLD, DECISION.fallback),
         }
         val_pred = run_tflite(staged, val_images, threads)[0].argmax(1)
         shifted_pred = run_tflite(staged, shifted_val, threads)[0].argmax(1)
