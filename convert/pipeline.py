@@ -166,6 +166,10 @@ def _write_report(
             shutil.copyfile(run_dir / name, folder / dest)
 
 
+def _interval(ci: list[float]) -> str:
+    return f"{ci[0]:.3f}-{ci[1]:.3f}"
+
+
 def _print_report(
     labels: list[str], flt: dict, float_ms: float, results: dict, max_drop: float
 ) -> None:
@@ -176,6 +180,13 @@ def _print_report(
             "accuracy",
             f"{flt['accuracy']:.4f}",
             *(f"{results[v][1]['metrics']['tflite']['accuracy']:.4f}" for v in names),
+        )
+    )
+    rows.append(
+        (
+            "accuracy 95% CI",
+            _interval(flt["accuracy_ci95"]),
+            *(_interval(results[v][1]["metrics"]["tflite"]["accuracy_ci95"]) for v in names),
         )
     )
     rows.append(

@@ -36,10 +36,14 @@ def run_tflite(
 
 
 def summary(scores: dict) -> dict:
-    """The figures the sidecar carries (accuracy, macro and per-class recall), taken from
-    `train.evaluate.score`'s full scores."""
+    """The figures the sidecar carries (accuracy, macro and per-class recall, the Wilson 95 %
+    intervals of accuracy and recalls), taken from `train.evaluate.score`'s full scores."""
     return {
         "accuracy": scores["accuracy"],
+        "accuracy_ci95": list(scores["accuracy_ci95"]),
         "macro_recall": scores["macro"]["recall"],
         "per_class_recall": {name: c["recall"] for name, c in scores["per_class"].items()},
+        "per_class_recall_ci95": {
+            name: list(c["recall_ci95"]) for name, c in scores["per_class"].items()
+        },
     }

@@ -71,6 +71,10 @@ def test_sidecar_contract_and_manifest_copy(converted, tiny_run):
     shares = ("own_compartment", "recyclable_to_fallback", "wrong_recyclable")
     assert abs(sum(m["routing"][k] for k in shares) - 1) < 1e-9
     assert set(m["tflite"]["per_class_recall"]) == set(side["labels"])
+    lo, hi = m["tflite"]["accuracy_ci95"]
+    assert 0 <= lo <= m["tflite"]["accuracy"] <= hi <= 1
+    for lab, (lo, hi) in m["tflite"]["per_class_recall_ci95"].items():
+        assert lo <= m["tflite"]["per_class_recall"][lab] <= hi
     assert m["size_bytes"] == out.stat().st_size
     import hashlib
 
@@ -98,6 +102,7 @@ def test_tflite_agrees_with_keras(converted):
     assert fp32["agreement"] >= 0.95
     assert "keras float" in stdout and "agreement" in stdout and "wrong recyclable @0.6" in stdout
     assert "val accuracy" in stdout and "val, other backdrops" in stdout
+    assert "accuracy 95% CI" in stdout
 
 
 @pytest.mark.slow
