@@ -17,16 +17,19 @@ SHARED_WEIGHTS = (
     / "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5"
 )
 CLASSES = ("cardboard", "metal", "paper", "plastic", "trash")
+# Saturated, well-spread hues (about 30, 55, 120, 225 and 285 degrees): the `default` preset
+# tints, recolours unsaturated bright pixels and shifts hue, so a grey or pale class block would be
+# recoloured like the backdrop and the classes would only be told apart by luck.
 COLOURS = {
-    "cardboard": (170, 110, 50),
-    "metal": (120, 120, 130),
-    "paper": (250, 250, 140),
+    "cardboard": (180, 110, 40),
+    "metal": (150, 40, 210),
+    "paper": (235, 215, 30),
     "plastic": (40, 80, 230),
     "trash": (30, 170, 40),
 }
 
 
-def make_photos(root: Path, per_class: int = 40, seed: int = 0) -> Path:
+def make_photos(root: Path, per_class: int = 80, seed: int = 0) -> Path:
     """Write <root>/<class>/*.jpg: a block on a white backdrop, each class its own colour and
     texture (solid, horizontal/vertical stripes, checks, dots), at a random place."""
     rng = np.random.default_rng(seed)
@@ -67,9 +70,10 @@ def photos(tmp_path_factory) -> Path:
 def tiny_run(tmp_path_factory, photos, shared_weights) -> Path:
     """A real training run on the synthetic photos: ImageNet weights, 64×64 input, a few epochs.
 
-    Stages 2 and 3 fine-tune 30 layers, not the default 154: on 160 tiny training photos the full
-    depth swings held-out accuracy by tens of points from seed to seed (and from machine to
-    machine), which would make "it learns" a coin toss."""
+    Stages 2 and 3 fine-tune 30 layers, not the default 154: on a few hundred tiny training photos
+    the full depth swings held-out accuracy by tens of points from seed to seed (and from machine
+    to machine), which would make "it learns" a coin toss. With 40 photos a class (30 held out)
+    even 30 layers scored 0.57-0.93 over six seeds; with 80 (60 held out), 0.80-0.87 over three."""
     from train.__main__ import main
 
     out = tmp_path_factory.mktemp("runs") / "tiny"
