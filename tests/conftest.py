@@ -17,7 +17,7 @@ SHARED_WEIGHTS = (
     / "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5"
 )
 CLASSES = ("cardboard", "metal", "paper", "plastic", "trash")
-# Saturated, well-spread hues (about 30, 55, 120, 225 and 285 degrees): the `default` preset
+# Saturated, well-spread hues (about 30, 55, 115, 225 and 280 degrees): the `default` preset
 # tints, recolours unsaturated bright pixels and shifts hue, so a grey or pale class block would be
 # recoloured like the backdrop and the classes would only be told apart by luck.
 COLOURS = {
