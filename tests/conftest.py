@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.helpers import REPO
+from tests.helpers import REPO, run_module
 
 SHARED_WEIGHTS = (
     REPO.parent
@@ -84,3 +84,23 @@ def tiny_run(tmp_path_factory, photos, shared_weights) -> Path:
     )
     assert rc == 0
     return out
+
+
+@pytest.fixture(scope="session")
+def converted(tiny_run, tmp_path_factory) -> tuple[Path, str]:
+    """The tiny run converted by `python -m convert` (int8 and fp32): (int8 model path, stdout)."""
+    out = tmp_path_factory.mktemp("models") / "tiny_int8.tflite"
+    proc = run_module(
+        "convert",
+        tiny_run,
+        "--out",
+        out,
+        "--variants",
+        "int8,fp32",
+        "--representative",
+        "30",
+        "--max-drop",
+        "100",
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return out, proc.stdout

@@ -7,6 +7,7 @@ from pathlib import Path
 import keras
 
 from .errors import UserError
+from .from_tflite import load_tflite
 
 
 def _first_line(exc: Exception) -> str:
@@ -60,10 +61,14 @@ def build_model(
     return keras.Model(inputs, outputs, name="smartbin_mobilenetv2"), base
 
 
-def load_trained(model: keras.Model, path: Path) -> None:
-    """Start `model` from a trained one (a run's model.keras) with the same classes and width."""
+def load_trained(model: keras.Model, path: Path, labels: list[str]) -> None:
+    """Start `model` from a trained one with the same classes and width: a run's model.keras, or
+    a shipped int8 `.tflite` (its weights dequantized, see train/from_tflite.py)."""
     if not path.is_file():
         raise UserError(f"--init-from file not found: {path}")
+    if path.suffix == ".tflite":
+        load_tflite(model, path, labels)
+        return
     try:
         trained = keras.models.load_model(path)
     except (ValueError, OSError) as exc:

@@ -80,7 +80,7 @@ def train_run(
         len(labels), size, recipe.alpha, weights_arg, recipe.dense_units, recipe.dropout
     )
     if init_from is not None:
-        load_trained(model, init_from)
+        load_trained(model, init_from, labels)
     class_weight = balanced_class_weights(part["train"][1], len(labels))
     train_ds = make_dataset(*part["train"], len(labels), recipe.batch_size, recipe.augment, seed)
     val_ds = make_dataset(*part["val"], len(labels), recipe.batch_size).cache()

@@ -15,24 +15,6 @@ def run_cli(*args):
     return run_module("convert", *args)
 
 
-@pytest.fixture(scope="module")
-def converted(tiny_run, tmp_path_factory):
-    out = tmp_path_factory.mktemp("models") / "tiny_int8.tflite"
-    proc = run_cli(
-        str(tiny_run),
-        "--out",
-        str(out),
-        "--variants",
-        "int8,fp32",
-        "--representative",
-        "30",
-        "--max-drop",
-        "100",
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    return out, proc.stdout
-
-
 @pytest.mark.slow
 def test_int8_model_takes_raw_uint8_pixels(converted):
     from ai_edge_litert.interpreter import Interpreter

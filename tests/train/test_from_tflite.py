@@ -1,0 +1,83 @@
+"""`--init-from MODEL.tflite`: training goes on from a shipped int8 model's weights."""
+
+import json
+import shutil
+
+import keras
+import numpy as np
+import pytest
+
+from tests.conftest import CLASSES
+from tests.helpers import assert_user_error, run_module
+from train.dataset import scan
+from train.errors import UserError
+from train.from_tflite import load_tflite, read_tflite_layers
+from train.model import build_model
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def pixels(photos):
+    return scan(photos, list(CLASSES), 64, 64, "stretch").pixels.astype(np.float32)
+
+
+def test_rebuilt_model_computes_what_the_run_computed(converted, tiny_run, shared_weights, pixels):
+    int8_path, _ = converted
+    model, _ = build_model(len(CLASSES), 64, 1.0, str(shared_weights))
+    load_tflite(model, int8_path, list(CLASSES))
+    trained = keras.models.load_model(tiny_run / "model.keras")
+    rebuilt, original = model.predict(pixels, verbose=0), trained.predict(pixels, verbose=0)
+    # The kernels came off the int8 grid the run ended on; only the head's dense weights were
+    # rounded by the converter, so the answers match and the probabilities nearly so.
+    assert (rebuilt.argmax(1) == original.argmax(1)).mean() >= 0.98
+    assert np.abs(rebuilt - original).max() < 0.05
+    bn = model.get_layer("head_bn").get_weights()
+    assert np.allclose(bn[0], 1) and np.allclose(bn[1], 0)  # folded into head_dense
+
+
+def test_layers_come_out_in_keras_layout(converted):
+    layers = read_tflite_layers(converted[0])
+    assert [t.op for t in layers[:3]] == ["CONV_2D", "DEPTHWISE_CONV_2D", "CONV_2D"]
+    assert layers[0].kernel.shape == (3, 3, 3, 32) and layers[0].bias.shape == (32,)
+    assert layers[1].kernel.shape == (3, 3, 32, 1)
+    assert layers[-1].op == "FULLY_CONNECTED" and layers[-1].kernel.shape == (256, len(CLASSES))
+
+
+def test_labels_must_match_the_sidecar(converted, shared_weights):
+    model, _ = build_model(len(CLASSES), 64, 1.0, str(shared_weights))
+    shuffled = [CLASSES[1], CLASSES[0], *CLASSES[2:]]
+    with pytest.raises(UserError, match="trained on classes cardboard,metal"):
+        load_tflite(model, converted[0], shuffled)
+
+
+def test_cli_errors(converted, photos, shared_weights, tmp_path):
+    def train(*extra):
+        options = ("--weights", shared_weights, "--image-size", "64", "--epochs1", "0")
+        return run_module("train", "--data", photos, "--out", tmp_path / "r", *options, *extra)
+
+    bare = tmp_path / "bare.tflite"  # no sidecar: only the shapes can tell
+    shutil.copy(converted[0], bare)
+    proc = train("--init-from", bare, "--classes", "metal,paper,trash")
+    assert_user_error(proc, "--init-from", "bare.tflite", "does not fit", "5 outputs", "--classes")
+    proc = train("--init-from", converted[0], "--classes", "metal,paper,trash")
+    assert_user_error(proc, "--init-from", "trained on classes", "metal,paper,trash")
+    bogus = tmp_path / "bogus.tflite"
+    bogus.write_bytes(b"not a flatbuffer")
+    proc = train("--init-from", bogus)
+    assert_user_error(proc, "--init-from", "bogus.tflite", "not a TFLite model")
+
+
+def test_training_goes_on_from_the_int8_model(converted, photos, shared_weights, tmp_path):
+    """An evaluate-only run from the int8 model scores what the run it came from scored."""
+    out = tmp_path / "again"
+    options = ["--weights", str(shared_weights), "--image-size", "64"]
+    options += ["--epochs1", "0", "--epochs2", "0", "--epochs3", "0"]
+    proc = run_module(
+        "train", "--data", photos, "--out", out, "--init-from", converted[0], *options
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rebuilt = json.loads((out / "metrics.json").read_text())["val"]["accuracy"]
+    sidecar = json.loads(converted[0].with_suffix(".json").read_text())
+    assert json.loads((out / "config.json").read_text())["init_from"].endswith(".tflite")
+    assert abs(rebuilt - sidecar["metrics"]["validation"]["float"]["accuracy"]) <= 0.05
