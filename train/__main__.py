@@ -34,6 +34,19 @@ def _probability(text: str) -> float:
     return p
 
 
+def _positive(kind: type):
+    def parse(text: str) -> float | int:
+        try:
+            value = kind(text)
+        except ValueError:
+            value = 0
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"expects a positive {kind.__name__}, got {text!r}")
+        return value
+
+    return parse
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m train", description=__doc__)
     p.add_argument("--data", type=Path, required=True, help="folder of class folders")
@@ -63,6 +76,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs1", type=int, help="stage-1 epoch budget")
     p.add_argument("--epochs2", type=int, help="stage-2 epoch budget (0 skips fine-tuning)")
     p.add_argument("--epochs3", type=int, help="stage-3 (int8-grid) epoch budget (0 skips it)")
+    p.add_argument("--lr2", type=_positive(float), help="stage-2 learning rate (default: 1e-4)")
+    p.add_argument(
+        "--average",
+        type=_positive(int),
+        metavar="N",
+        help="stage 2: stochastic weight averaging, at a constant --lr2 without early stopping, "
+        "ending on the mean weights of its last N epochs",
+    )
     p.add_argument(
         "--unfreeze", type=int, help="stages 2 and 3: number of last base layers to fine-tune"
     )
@@ -90,6 +111,10 @@ def main(argv: list[str] | None = None) -> int:
         recipe = replace(recipe, stage1=replace(recipe.stage1, epochs=args.epochs1))
     if args.epochs2 is not None:
         recipe = replace(recipe, stage2=replace(recipe.stage2, epochs=args.epochs2))
+    if args.lr2 is not None:
+        recipe = replace(recipe, stage2=replace(recipe.stage2, lr=args.lr2))
+    if args.average is not None:
+        recipe = replace(recipe, stage2=replace(recipe.stage2, average=args.average))
     if args.epochs3 is not None:
         recipe = replace(recipe, stage3=replace(recipe.stage3, epochs=args.epochs3))
     if args.backdrop is not None:

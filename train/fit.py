@@ -34,13 +34,44 @@ class EpochTimer(keras.callbacks.Callback):
             logs["images_per_second"] = self.n_train / dt
 
 
+class WeightAverage(keras.callbacks.Callback):
+    """Stochastic weight averaging: the running mean of the weights at the end of each of the last
+    `last` epochs of `epochs`, set on the model when training ends. BatchNormalization is frozen
+    when fine-tuning pretrained weights, so the mean needs no new batch statistics."""
+
+    def __init__(self, epochs: int, last: int) -> None:
+        super().__init__()
+        self.first = max(0, epochs - last)
+        self.count = 0
+        self.mean: list[np.ndarray] = []
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
+        if epoch < self.first:
+            return
+        weights = self.model.get_weights()
+        self.count += 1
+        if self.count == 1:
+            self.mean = [np.array(w, np.float64) for w in weights]
+        else:
+            for m, w in zip(self.mean, weights, strict=True):
+                m += (w - m) / self.count
+
+    def on_train_end(self, logs=None) -> None:
+        if self.count:
+            self.model.set_weights([m.astype(np.float32) for m in self.mean])
+
+
 def lr_callbacks(stage: Stage, recipe: Recipe) -> list[keras.callbacks.Callback]:
     """EarlyStopping plus the learning-rate schedule of a stage.
+
+    A stage that averages its weights (`stage.average`) runs at its constant rate, to its end.
 
     `plateau`: ReduceLROnPlateau on val_loss. `cosine`: the rate follows a half cosine from
     `stage.lr` down to 1% of it over the epoch budget; early stopping only looks at the second half,
     so a noisy validation loss at a high rate cannot end the stage before the rate has come down.
     """
+    if stage.average:
+        return [WeightAverage(stage.epochs, stage.average)]
     stop_kw = {
         "monitor": "val_loss",
         "patience": recipe.patience,
@@ -137,6 +168,7 @@ def train_stage(
     h = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
     best = min(range(len(h["val_loss"])), key=h["val_loss"].__getitem__)
     return {
+        "averaged_epochs": min(stage.average, len(h["val_loss"])),
         "stage": index,
         "history": h,
         "trainable_base_layers": trainable,

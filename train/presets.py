@@ -15,6 +15,9 @@ class Stage:
     # Quantization-aware training: kernels on the converter's int8 grid, activations rounded to
     # their int8 ranges; the stage ends with the kernels on the grid (see train/int8_grid.py).
     int8_grid: bool = False
+    # Stochastic weight averaging: > 0 runs the stage at a constant rate without early stopping
+    # and ends it on the mean of the weights after each of its last `average` epochs.
+    average: int = 0
 
 
 @dataclass(frozen=True)

@@ -155,8 +155,13 @@ def train_run(
     report += ["", "per split: " + json.dumps(counts), ""]
     for st in metrics["stages"]:
         report.append(
-            f"stage {st['stage']}: {st['epochs_run']} epochs, best {st['best_epoch']}, "
-            f"{st['seconds_per_epoch']:.1f} s/epoch, {st['images_per_second']:.1f} img/s"
+            f"stage {st['stage']}: {st['epochs_run']} epochs, "
+            + (
+                f"the mean of the last {st['averaged_epochs']}, "
+                if st["averaged_epochs"]
+                else f"best {st['best_epoch']}, "
+            )
+            + f"{st['seconds_per_epoch']:.1f} s/epoch, {st['images_per_second']:.1f} img/s"
         )
     report += ["", "validation split:", val["report"], "test split (held out):", test["report"]]
     (out / "report.txt").write_text("\n".join(report) + "\n")

@@ -71,3 +71,12 @@ def test_bad_backdrop_probability(photos, tmp_path, bad):
     proc = train(photos, tmp_path / "r", "--backdrop", bad)
     assert proc.returncode == 2 and "--backdrop" in proc.stderr and "Traceback" not in proc.stderr
     assert "probability from 0 to 1" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("option", "bad"), [("--lr2", "0"), ("--lr2", "fast"), ("--average", "-2")]
+)
+def test_bad_rate_or_averaging_window(photos, tmp_path, option, bad):
+    proc = train(photos, tmp_path / "r", option, bad)
+    assert proc.returncode == 2 and option in proc.stderr and "positive" in proc.stderr
+    assert "Traceback" not in proc.stderr

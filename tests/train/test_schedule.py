@@ -1,7 +1,8 @@
 import keras
+import numpy as np
 import pytest
 
-from train.fit import lr_callbacks
+from train.fit import WeightAverage, lr_callbacks
 from train.presets import PRESETS, Stage, get_preset
 
 
@@ -22,3 +23,22 @@ def test_paper_preset_keeps_reduce_on_plateau():
     recipe = PRESETS["paper"]
     kinds = {type(c) for c in lr_callbacks(recipe.stage1, recipe)}
     assert kinds == {keras.callbacks.EarlyStopping, keras.callbacks.ReduceLROnPlateau}
+
+
+def test_averaging_stage_runs_at_a_constant_rate_to_its_end():
+    (average,) = lr_callbacks(Stage(unfreeze=10, lr=1e-4, epochs=12, average=4), PRESETS["default"])
+    assert isinstance(average, WeightAverage) and average.first == 8
+
+
+def test_weight_average_ends_on_the_mean_of_the_last_epochs():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    average = WeightAverage(epochs=5, last=3)
+    average.set_model(model)
+    kernels = []
+    for epoch in range(5):
+        kernel = np.full((3, 2), float(epoch * epoch), np.float32)
+        model.layers[0].kernel.assign(kernel)
+        kernels.append(kernel)
+        average.on_epoch_end(epoch)
+    average.on_train_end()
+    assert np.allclose(model.layers[0].kernel.numpy(), np.mean(kernels[2:], axis=0))

@@ -87,3 +87,16 @@ def test_init_from_a_trained_model_starts_where_it_ended(
     after = json.loads((out / "metrics.json").read_text())
     assert after["val"] == before["val"] and after["test"] == before["test"]
     assert json.loads((out / "config.json").read_text())["init_from"].endswith("model.keras")
+
+
+@pytest.mark.slow
+def test_averaged_stage_ends_on_the_mean_and_says_so(photos, tmp_path, tiny_run, shared_weights):
+    out = tmp_path / "averaged"
+    options = ["--weights", str(shared_weights), "--image-size", "64", "--batch-size", "8"]
+    options += ["--epochs1", "0", "--epochs2", "2", "--epochs3", "0", "--unfreeze", "30"]
+    options += ["--init-from", str(tiny_run / "model.keras"), "--lr2", "1e-5", "--average", "2"]
+    assert main(["--data", str(photos), "--out", str(out), *options]) == 0
+    (stage,) = json.loads((out / "metrics.json").read_text())["stages"]
+    assert stage["averaged_epochs"] == 2 and stage["epochs_run"] == 2
+    assert "2 epochs, the mean of the last 2" in (out / "report.txt").read_text()
+    assert json.loads((out / "config.json").read_text())["recipe"]["stage2"]["lr"] == 1e-5
