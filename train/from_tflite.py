@@ -58,7 +58,8 @@ def _keras_layout(op: str, kernel: np.ndarray) -> np.ndarray:
 
 
 def read_tflite_layers(path: Path) -> list[TfliteLayer]:
-    """The convolutions and dense layers of a TFLite model, in graph order, dequantized."""
+    """The convolutions and dense layers of a TFLite model (int8, float16 or float32), in graph
+    order, as float32."""
     try:
         _, interpreter = interpreter_class()
         interp = interpreter(model_path=str(path))
@@ -67,16 +68,23 @@ def read_tflite_layers(path: Path) -> list[TfliteLayer]:
     except ValueError as exc:
         raise UserError(f"--init-from {path} is not a TFLite model: {exc}") from None
     tensors = {t["index"]: t for t in interp.get_tensor_details()}
+    ops = interp._get_ops_details()
+    # a float16 model stores its weights as float16 constants, each behind a DEQUANTIZE op
+    stored = {op["outputs"][0]: op["inputs"][0] for op in ops if op["op_name"] == "DEQUANTIZE"}
+
+    def constant(index: int) -> np.ndarray:
+        index = stored.get(index, index)
+        return _dequantize(tensors[index], interp.get_tensor(index))
+
     layers = []
-    for op in interp._get_ops_details():
+    for op in ops:
         if op["op_name"] not in WEIGHTED_OPS:
             continue
         w, b = op["inputs"][1], op["inputs"][2] if len(op["inputs"]) > 2 else -1
-        raw = _dequantize(tensors[w], interp.get_tensor(w))
+        raw = constant(w)
         channels = raw.shape[3] if op["op_name"] == "DEPTHWISE_CONV_2D" else raw.shape[0]
-        bias = _dequantize(tensors[b], interp.get_tensor(b)) if b >= 0 else np.zeros(channels)
-        kernel = _keras_layout(op["op_name"], raw)
-        layers.append(TfliteLayer(op["op_name"], kernel, bias))
+        bias = constant(b) if b >= 0 else np.zeros(channels, np.float32)
+        layers.append(TfliteLayer(op["op_name"], _keras_layout(op["op_name"], raw), bias))
     return layers
 
 

@@ -36,6 +36,14 @@ def test_rebuilt_model_computes_what_the_run_computed(converted, tiny_run, share
     assert np.allclose(bn[0], 1) and np.allclose(bn[1], 0)  # folded into head_dense
 
 
+def test_a_float_tflite_gives_back_the_float_model(converted, tiny_run, shared_weights, pixels):
+    model, _ = build_model(len(CLASSES), 64, 1.0, str(shared_weights))
+    load_tflite(model, converted[0].with_name("tiny_fp32.tflite"), list(CLASSES))
+    trained = keras.models.load_model(tiny_run / "model.keras")
+    rebuilt, original = model.predict(pixels, verbose=0), trained.predict(pixels, verbose=0)
+    assert np.allclose(rebuilt, original, atol=1e-4)
+
+
 def test_layers_come_out_in_keras_layout(converted):
     layers = read_tflite_layers(converted[0])
     assert [t.op for t in layers[:3]] == ["CONV_2D", "DEPTHWISE_CONV_2D", "CONV_2D"]
