@@ -36,6 +36,18 @@ def test_rebuilt_model_computes_what_the_run_computed(converted, tiny_run, share
     assert np.allclose(bn[0], 1) and np.allclose(bn[1], 0)  # folded into head_dense
 
 
+def test_head_batchnorm_stays_the_identity_in_training(converted, shared_weights, pixels):
+    """Its statistics would otherwise be learnt afresh on top of the folded weights, and the next
+    conversion would fold them in again (on v11 that flipped half the int8 answers)."""
+    model, _ = build_model(len(CLASSES), 64, 1.0, str(shared_weights))
+    load_tflite(model, converted[0], list(CLASSES))
+    model.compile("adam", "categorical_crossentropy")
+    targets = np.eye(len(CLASSES))[np.arange(16) % len(CLASSES)]
+    model.fit(pixels[:16], targets, epochs=2, batch_size=8, verbose=0)
+    _, _, mean, var = model.get_layer("head_bn").get_weights()
+    assert np.allclose(mean, 0) and np.allclose(var, 1 - model.get_layer("head_bn").epsilon)
+
+
 def test_a_float_tflite_gives_back_the_float_model(converted, tiny_run, shared_weights, pixels):
     model, _ = build_model(len(CLASSES), 64, 1.0, str(shared_weights))
     load_tflite(model, converted[0].with_name("tiny_fp32.tflite"), list(CLASSES))
