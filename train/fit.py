@@ -36,8 +36,9 @@ class EpochTimer(keras.callbacks.Callback):
 
 class WeightAverage(keras.callbacks.Callback):
     """Stochastic weight averaging: the running mean of the weights at the end of each of the last
-    `last` epochs of `epochs`, set on the model when training ends. BatchNormalization is frozen
-    when fine-tuning pretrained weights, so the mean needs no new batch statistics."""
+    `last` epochs of `epochs`, set on the model when training ends. The base's BatchNormalization
+    is frozen when fine-tuning pretrained weights and the head's moving statistics change slowly
+    and are averaged with the rest, so the mean needs no pass to recompute them."""
 
     def __init__(self, epochs: int, last: int) -> None:
         super().__init__()

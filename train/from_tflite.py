@@ -139,8 +139,8 @@ def load_tflite(model: keras.Model, path: Path, labels: list[str]) -> None:
         _as_identity(bn, t.bias)
     # The converter folded head_bn into head_dense: the folded weights go there and head_bn stays
     # the identity for good. Left trainable, it would learn the features' statistics afresh and
-    # scale the already folded weights again (by up to 20x on v11), and the next conversion,
-    # folding that into per-channel int8 weights, flipped half of the answers.
+    # scale the already folded weights again (by up to 21x, training on from v11), and the next
+    # conversion, folding that into per-channel int8 weights, flipped half of the answers.
     head_bn = model.get_layer("head_bn")
     _as_identity(head_bn, np.zeros(head_bn.gamma.shape[0]))
     head_bn.trainable = False
