@@ -11,7 +11,6 @@ int8 model computes, without the activation rounding, and its kernels are alread
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +18,7 @@ import keras
 import numpy as np
 
 from device.errors import UserError as DeviceError
-from device.model import interpreter_class
+from device.model import interpreter_class, load_sidecar
 
 from .errors import UserError
 from .int8_grid import conv_bn_pairs
@@ -94,13 +93,12 @@ def _as_identity(bn: keras.layers.BatchNormalization, beta: np.ndarray) -> None:
 
 
 def _sidecar_labels(path: Path) -> list[str] | None:
-    sidecar = path.with_suffix(".json")
-    try:
-        return list(json.loads(sidecar.read_text(encoding="utf-8"))["labels"])
-    except FileNotFoundError:
+    if not path.with_suffix(".json").is_file():
         return None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise UserError(f"cannot read the labels in --init-from's {sidecar}: {exc}") from None
+    try:
+        return load_sidecar(path)["labels"]
+    except DeviceError as exc:
+        raise UserError(f"--init-from {path}: {exc}") from None
 
 
 def load_tflite(model: keras.Model, path: Path, labels: list[str]) -> None:
