@@ -76,7 +76,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs1", type=int, help="stage-1 epoch budget")
     p.add_argument("--epochs2", type=int, help="stage-2 epoch budget (0 skips fine-tuning)")
     p.add_argument("--epochs3", type=int, help="stage-3 (int8-grid) epoch budget (0 skips it)")
-    p.add_argument("--lr2", type=_positive(float), help="stage-2 learning rate (default: 1e-4)")
+    p.add_argument(
+        "--lr2",
+        type=_positive(float),
+        help="stage-2 learning rate (preset: 1e-4 in default, 1e-6 in paper)",
+    )
     p.add_argument(
         "--average",
         type=_positive(int),
