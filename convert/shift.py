@@ -1,9 +1,12 @@
-"""A shift to score against: the validation photos on other backdrops than TrashNet's white.
+"""Shifts to score against: the validation photos on other backdrops than TrashNet's white.
 
 The bin's intake is not a white posterboard. A model that leans on the backdrop loses accuracy
-here that it keeps on the plain photos. The shift is the training augmentation's own
-`recolour_backdrop` (every photo, a fixed seed), so a model trained with that augmentation has seen
-this kind of change, not these photos.
+here that it keeps on the plain photos. Two shifts, each the same on every call (fixed seeds):
+
+- `recoloured_backdrops`: the training augmentation's own `recolour_backdrop`, one colour per
+  photo, so a model trained with it has seen this kind of change;
+- `patterned_backdrops`: stripes and checks (tablecloths, tiles, floor mats), a family of
+  backdrops that no training augmentation draws, to see whether what was learnt carries over.
 """
 
 from __future__ import annotations
@@ -11,13 +14,45 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from train.augment import recolour_backdrop
+from train.augment import backdrop_mask, recolour_backdrop
 
 SEED = 7
+
+
+def _to_uint8(x: np.ndarray) -> np.ndarray:
+    return np.clip(np.round(x), 0, 255).astype(np.uint8)
 
 
 def recoloured_backdrops(images: np.ndarray) -> np.ndarray:
     """The uint8 photos with their bright, unsaturated pixels tinted; the same on every call."""
     tf.random.set_seed(SEED)
-    out = recolour_backdrop(tf.constant(images, tf.float32), 1.0).numpy()
-    return np.clip(np.round(out), 0, 255).astype(np.uint8)
+    return _to_uint8(recolour_backdrop(tf.constant(images, tf.float32), 1.0).numpy())
+
+
+def stripes_and_checks(n: int, height: int, width: int, rng: np.random.Generator) -> np.ndarray:
+    """n patterns in {0, 1} (N×H×W×1): half stripes, half checks, each at a random angle with
+    4–20 periods across the width."""
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    out = np.empty((n, height, width, 1), np.float32)
+    for i in range(n):
+        angle, freq = rng.uniform(0, np.pi), rng.uniform(4, 20) / width
+        u = (np.cos(angle) * xx + np.sin(angle) * yy) * freq
+        if rng.uniform() < 0.5:
+            out[i, ..., 0] = np.floor(2 * u) % 2
+        else:
+            v = (np.cos(angle) * yy - np.sin(angle) * xx) * freq
+            out[i, ..., 0] = (np.floor(u) + np.floor(v)) % 2
+    return out
+
+
+def patterned_backdrops(images: np.ndarray) -> np.ndarray:
+    """The uint8 photos with their bright, unsaturated pixels patterned in two random colours,
+    keeping the backdrop's shading; the same on every call."""
+    rng = np.random.default_rng(SEED)
+    n, height, width, _ = images.shape
+    t = stripes_and_checks(n, height, width, rng)
+    first, second = (rng.uniform(0.15, 1.0, (n, 1, 1, 3)).astype(np.float32) for _ in range(2))
+    field = first + t * (second - first)
+    x = images.astype(np.float32)
+    mask = backdrop_mask(tf.constant(x)).numpy()
+    return _to_uint8(x + mask * (x * field - x))

@@ -96,6 +96,12 @@ def parser() -> argparse.ArgumentParser:
         type=_probability,
         help="share of training photos whose backdrop is recoloured (preset: 0.5 in default)",
     )
+    p.add_argument(
+        "--texture",
+        type=_probability,
+        help="share of the recoloured backdrops that are mottled in two colours, not one "
+        "(preset: 0)",
+    )
     p.add_argument("--overwrite", action="store_true", help="replace a model already in --out")
     return p
 
@@ -123,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
         recipe = replace(recipe, stage3=replace(recipe.stage3, epochs=args.epochs3))
     if args.backdrop is not None:
         recipe = replace(recipe, augment=replace(recipe.augment, backdrop=args.backdrop))
+    if args.texture is not None:
+        recipe = replace(recipe, augment=replace(recipe.augment, texture=args.texture))
     if args.unfreeze is not None:
         recipe = replace(
             recipe,

@@ -25,17 +25,41 @@ def _smoothstep(x: tf.Tensor, low: float, high: float) -> tf.Tensor:
     return t * t * (3 - 2 * t)
 
 
-def recolour_backdrop(x: tf.Tensor, prob: float) -> tf.Tensor:
+def backdrop_mask(x: tf.Tensor) -> tf.Tensor:
+    """Per pixel (N×H×W×1), how much it looks like TrashNet's backdrop: 1 where bright and
+    unsaturated, 0 where saturated or dark, a smooth ramp between."""
+    v = tf.reduce_max(x, axis=3, keepdims=True) / 255
+    s = 1 - tf.reduce_min(x, axis=3, keepdims=True) / 255 / tf.maximum(v, 1e-3)
+    return _smoothstep(v, 0.45, 0.65) * (1 - _smoothstep(s, 0.2, 0.35))
+
+
+def mottled(n: tf.Tensor, height: tf.Tensor, width: tf.Tensor) -> tf.Tensor:
+    """n random mottled patterns in [0, 1] (N×H×W×1): octaves of smoothly upsampled noise, coarse
+    to fine, like concrete, carpet or a stained board."""
+    t = tf.zeros([n, height, width, 1])
+    for grid, weight in ((4, 1.0), (8, 0.6), (16, 0.4), (32, 0.3), (64, 0.25)):
+        noise = tf.random.uniform([n, grid, grid, 1])
+        t += weight * tf.image.resize(noise, [height, width], method="bilinear")
+    low = tf.reduce_min(t, axis=[1, 2, 3], keepdims=True)
+    high = tf.reduce_max(t, axis=[1, 2, 3], keepdims=True)
+    return (t - low) / tf.maximum(high - low, 1e-6)
+
+
+def recolour_backdrop(x: tf.Tensor, prob: float, texture: float = 0.0) -> tf.Tensor:
     """With probability `prob` per image, tint the bright, unsaturated pixels (TrashNet's white
     backdrop, but also white paper and clear plastic, as a coloured surface would) by a random
     colour, unevenly lit; saturated or dark pixels (cardboard, labels, shadows) keep theirs.
+    A `texture` share of the recoloured images get a mottled blend of two colours instead of one.
     Multiplying keeps the backdrop's shading and texture."""
-    v = tf.reduce_max(x, axis=3, keepdims=True) / 255
-    s = 1 - tf.reduce_min(x, axis=3, keepdims=True) / 255 / tf.maximum(v, 1e-3)
-    mask = _smoothstep(v, 0.45, 0.65) * (1 - _smoothstep(s, 0.2, 0.35))
-    colour = tf.random.uniform([tf.shape(x)[0], 1, 1, 3], 0.25, 1.0)
-    shade = tf.random.uniform([tf.shape(x)[0], 2, 2, 1], 0.7, 1.0)  # light falls off unevenly
-    field = colour * tf.image.resize(shade, tf.shape(x)[1:3], method="bilinear")
+    mask = backdrop_mask(x)
+    n, size = tf.shape(x)[0], tf.shape(x)[1:3]
+    colour = tf.random.uniform([n, 1, 1, 3], 0.25, 1.0)
+    if texture:
+        second = tf.random.uniform([n, 1, 1, 3], 0.15, 1.0)
+        blend = mottled(n, size[0], size[1]) * tf.cast(_per_image(x, 0, 1) < texture, tf.float32)
+        colour = colour + blend * (second - colour)
+    shade = tf.random.uniform([n, 2, 2, 1], 0.7, 1.0)  # light falls off unevenly
+    field = colour * tf.image.resize(shade, size, method="bilinear")
     pick = tf.cast(_per_image(x, 0, 1) < prob, tf.float32)
     return x + pick * mask * (x * field - x)
 
@@ -60,7 +84,7 @@ def build_augmenter(spec: Augment, seed: int):
     def augment(x: tf.Tensor) -> tf.Tensor:
         x = geometric(x, training=True)
         if spec.backdrop:
-            x = recolour_backdrop(x, spec.backdrop)
+            x = recolour_backdrop(x, spec.backdrop, spec.texture)
         x = x * _per_image(x, *spec.brightness)
         if spec.contrast:
             mean = tf.reduce_mean(x, axis=[1, 2, 3], keepdims=True)

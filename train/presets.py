@@ -40,6 +40,7 @@ class Augment:
     blur_prob: float = 0.0  # probability of a Gaussian blur (defocus, motion)
     noise_std: float = 0.0  # std of sensor noise in 0–255 units
     backdrop: float = 0.0  # probability of recolouring the white backdrop (augment.py)
+    texture: float = 0.0  # share of the recoloured backdrops that are mottled, not one colour
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 import numpy as np
 import tensorflow as tf
 
-from train.augment import build_augmenter, recolour_backdrop
+from train.augment import build_augmenter, mottled, recolour_backdrop
 from train.presets import PRESETS, Augment
 
 BACKDROP = (235, 235, 228)  # TrashNet's warm white posterboard
@@ -30,6 +30,33 @@ def test_backdrop_is_recoloured_and_the_object_is_not():
     assert (np.abs(backdrop - BACKDROP).max(axis=1) > 20).all()  # every backdrop changed
     assert backdrop.std(axis=0).min() > 10  # and to different colours
     assert y.min() >= 0 and y.max() <= 255
+
+
+def _chromaticity_spread(y: np.ndarray) -> np.ndarray:
+    """Per image, how far the backdrop's colour direction (r, g, b over their sum) varies."""
+    backdrop = y[:, :, :12]
+    chroma = backdrop / backdrop.sum(axis=3, keepdims=True)
+    return (chroma.max(axis=(1, 2)) - chroma.min(axis=(1, 2))).max(axis=1)
+
+
+def test_texture_mottles_the_backdrop_in_two_colours_and_leaves_the_object():
+    x = _scene()
+    tf.random.set_seed(2)
+    flat = recolour_backdrop(x, 1.0, texture=0.0).numpy()
+    tf.random.set_seed(2)
+    mottled_ = recolour_backdrop(x, 1.0, texture=1.0).numpy()
+    # one colour, unevenly lit: the shade scales it, its direction stays
+    assert _chromaticity_spread(flat).max() < 1e-3
+    assert np.median(_chromaticity_spread(mottled_)) > 0.02  # two colours blend across it
+    assert np.abs(mottled_ - x.numpy())[:, :, 12:].max() < 0.5
+    assert mottled_.min() >= 0 and mottled_.max() <= 255
+
+
+def test_mottled_patterns_span_zero_to_one_and_differ():
+    t = mottled(3, 32, 40).numpy()
+    assert t.shape == (3, 32, 40, 1)
+    assert np.allclose(t.min(axis=(1, 2, 3)), 0) and np.allclose(t.max(axis=(1, 2, 3)), 1)
+    assert np.abs(t[0] - t[1]).mean() > 0.05
 
 
 def test_backdrop_probability_zero_changes_nothing():

@@ -66,10 +66,11 @@ def test_bad_split_option(photos, tmp_path, bad):
     assert proc.returncode == 2 and "--split" in proc.stderr and "Traceback" not in proc.stderr
 
 
+@pytest.mark.parametrize("option", ["--backdrop", "--texture"])
 @pytest.mark.parametrize("bad", ["1.5", "-0.1", "half"])
-def test_bad_backdrop_probability(photos, tmp_path, bad):
-    proc = train(photos, tmp_path / "r", "--backdrop", bad)
-    assert proc.returncode == 2 and "--backdrop" in proc.stderr and "Traceback" not in proc.stderr
+def test_bad_backdrop_probability(photos, tmp_path, option, bad):
+    proc = train(photos, tmp_path / "r", option, bad)
+    assert proc.returncode == 2 and option in proc.stderr and "Traceback" not in proc.stderr
     assert "probability from 0 to 1" in proc.stderr
 
 
