@@ -13,7 +13,7 @@ MODEL   ?= models/smartbin_int8.tflite
 PI      ?=
 
 .PHONY: help venv venv-device demo test test-fast lint train convert samples bench bench-remote \
-        deploy status logs undeploy servo-test pi-check clean
+        deploy status logs undeploy servo-test pi-check clean score
 
 help:
 	@echo "make demo                 run the bin's loop on the bundled model and sample photos (simulated camera and servos)"
@@ -21,6 +21,7 @@ help:
 	@echo "make test-fast            skip the slow end-to-end tests"
 	@echo "make train [PRESET=default|paper] [DATA=dir] [NAME=run] [TRAIN_ARGS=...]  train a model into runs/NAME"
 	@echo "make convert RUN=runs/NAME [MODEL=models/x.tflite]        int8 TFLite + sidecar + verification"
+	@echo "make score [MODEL=...] [SPLIT=val|test]  score a converted model again, also on other backdrops"
 	@echo "make samples              the demo's photos, drawn from the model's test split"
 	@echo "make bench                latency benchmark of the device runtime on this machine"
 	@echo "make bench-remote PI=...  the same on the bin, results copied back"
@@ -61,6 +62,11 @@ VARIANTS ?= int8
 
 convert: venv
 	$(PY) -m convert $(RUN) --out $(MODEL) --variants $(VARIANTS)
+
+SPLIT ?= val
+
+score: venv
+	$(PY) -m convert.score $(MODEL) --split $(SPLIT)
 
 # The demo's photos: a few per class from the shipped model's test split, downsized.
 samples: venv

@@ -18,7 +18,7 @@ from train.evaluate import score
 from . import routing, shift, sidecar
 from .quantize import VARIANTS, convert, representative_rows
 from .runs import open_run
-from .verify import run_tflite, summary
+from .verify import print_table, run_tflite, summary, summary_rows
 
 DECISION = DecisionConfig()  # the bin's defaults: confidence threshold and fallback compartment
 THRESHOLD = DECISION.confidence_threshold
@@ -170,47 +170,12 @@ def _write_report(
             shutil.copyfile(run_dir / name, folder / dest)
 
 
-def _interval(ci: list[float]) -> str:
-    return f"{ci[0]:.3f}-{ci[1]:.3f}"
-
-
 def _print_report(
     labels: list[str], flt: dict, float_ms: float, results: dict, max_drop: float
 ) -> None:
     names = list(results)
-    rows = [("", "keras float", *names)]
-    rows.append(
-        (
-            "accuracy",
-            f"{flt['accuracy']:.4f}",
-            *(f"{results[v][1]['metrics']['tflite']['accuracy']:.4f}" for v in names),
-        )
-    )
-    rows.append(
-        (
-            "accuracy 95% CI",
-            _interval(flt["accuracy_ci95"]),
-            *(_interval(results[v][1]["metrics"]["tflite"]["accuracy_ci95"]) for v in names),
-        )
-    )
-    rows.append(
-        (
-            "macro recall",
-            f"{flt['macro_recall']:.4f}",
-            *(f"{results[v][1]['metrics']['tflite']['macro_recall']:.4f}" for v in names),
-        )
-    )
-    for lab in labels:
-        rows.append(
-            (
-                f"recall {lab}",
-                f"{flt['per_class_recall'][lab]:.3f}",
-                *(
-                    f"{results[v][1]['metrics']['tflite']['per_class_recall'][lab]:.3f}"
-                    for v in names
-                ),
-            )
-        )
+    columns = {"keras float": flt, **{v: results[v][1]["metrics"]["tflite"] for v in names}}
+    rows = summary_rows(columns, labels)
     rows.append(
         ("agreement", "-", *(f"{results[v][1]['metrics']['agreement']:.4f}" for v in names))
     )
@@ -244,13 +209,11 @@ def _print_report(
         )
     )
     rows.append(("convert s", "-", *(f"{results[v][2]:.0f}" for v in names)))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     print(
         f"\ntest split, {results[names[0]][1]['metrics']['n_test']} images "
         f"(interpreter: device.model.Classifier)"
     )
-    for r in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
+    print_table(rows)
     for v in names:
         path, doc, _, passed = results[v]
         drop = doc["metrics"]["accuracy_drop_points"]

@@ -40,14 +40,22 @@ class Run:
 
     def load(self, rows: list[dict[str, str]], desc: str) -> tuple[np.ndarray, np.ndarray]:
         """Photos of the given manifest rows at model size (N×H×W×3 uint8) and label indices."""
-        h, w, rule = self.input["height"], self.input["width"], self.input["resize"]
-        images = np.stack(
-            [
-                load_for_model(self.data_root / r["path"], h, w, rule)
-                for r in tqdm(rows, desc=desc, unit="img", leave=False)
-            ]
-        )
-        return images, np.array([self.labels.index(r["label"]) for r in rows])
+        return load_rows(rows, self.data_root, self.labels, self.input, desc)
+
+
+def load_rows(
+    rows: list[dict[str, str]], root: Path, labels: list[str], model_input: dict, desc: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """The photos of manifest rows under `root`, sized as `model_input` (a sidecar's or run's
+    `input`) says (N×H×W×3 uint8), and their label indices; a progress bar while loading."""
+    h, w, rule = model_input["height"], model_input["width"], model_input.get("resize", "stretch")
+    images = np.stack(
+        [
+            load_for_model(root / r["path"], h, w, rule)
+            for r in tqdm(rows, desc=desc, unit="img", leave=False)
+        ]
+    )
+    return images, np.array([labels.index(r["label"]) for r in rows])
 
 
 def open_run(run_dir: Path, data_root: Path | None = None) -> Run:

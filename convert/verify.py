@@ -47,3 +47,29 @@ def summary(scores: dict) -> dict:
             name: list(c["recall_ci95"]) for name, c in scores["per_class"].items()
         },
     }
+
+
+def summary_rows(columns: dict[str, dict], labels: list[str]) -> list[tuple[str, ...]]:
+    """Table rows (header first) comparing `summary` dicts side by side: accuracy, its interval,
+    macro recall and each class's recall."""
+    rows = [("", *columns)]
+    rows.append(("accuracy", *(f"{s['accuracy']:.4f}" for s in columns.values())))
+    rows.append(
+        (
+            "accuracy 95% CI",
+            *("{:.3f}-{:.3f}".format(*s["accuracy_ci95"]) for s in columns.values()),
+        )
+    )
+    rows.append(("macro recall", *(f"{s['macro_recall']:.4f}" for s in columns.values())))
+    for lab in labels:
+        rows.append(
+            (f"recall {lab}", *(f"{s['per_class_recall'][lab]:.3f}" for s in columns.values()))
+        )
+    return rows
+
+
+def print_table(rows: list[tuple[str, ...]]) -> None:
+    """Print rows as left-aligned columns."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))

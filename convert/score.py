@@ -1,0 +1,89 @@
+"""`python -m convert.score MODEL.tflite [--split val|test] [--data DIR]`: score a converted model
+again, on a split of its own manifest (`MODEL.split.csv`), with the interpreter the bin uses, on the
+plain photos and on the backdrop shifts of `convert/shift.py`. Writes nothing.
+
+For a model converted before a shift existed, or to check a model file against its sidecar's
+figures: the plain column reproduces what `make convert` measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from device.errors import UserError as DeviceError
+from device.model import load_sidecar, sha256_of
+from train.errors import UserError
+from train.evaluate import score
+from train.split import read_manifest
+
+from . import shift
+from .runs import load_rows
+from .verify import print_table, run_tflite, summary, summary_rows
+
+SHIFTS = {
+    "plain": lambda images: images,
+    "recoloured backdrops": shift.recoloured_backdrops,
+    "patterned backdrops": shift.patterned_backdrops,
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m convert.score", description=__doc__)
+    p.add_argument("model", type=Path, help="a converted model, its sidecar and manifest beside it")
+    p.add_argument("--split", choices=("val", "test"), default="val", help="default: val")
+    p.add_argument("--data", type=Path, help="data root (default: the one the model was made from)")
+    p.add_argument("--threads", type=int, default=2, help="interpreter threads")
+    return p
+
+
+def rows_to_score(model: Path, split: str, data: Path | None) -> tuple[list[dict], Path, dict]:
+    """The manifest rows of `split`, the data root and the sidecar; one-line errors for what is
+    missing or does not belong to this model."""
+    if not model.is_file():
+        raise UserError(f"model not found: {model}")
+    try:
+        side = load_sidecar(model)
+    except DeviceError as exc:
+        raise UserError(str(exc)) from None
+    manifest = model.with_suffix(".split.csv")
+    if not manifest.is_file():
+        raise UserError(f"manifest not found: {manifest} (written beside the model by convert)")
+    expected = side.get("source", {}).get("manifest_sha256")
+    if expected and sha256_of(manifest) != expected:
+        raise UserError(f"{manifest} is not the split {model.name} was trained on (sha256 differs)")
+    rows = [r for r in read_manifest(manifest) if r["split"] == split]
+    if not rows:
+        raise UserError(f"{manifest} has no {split!r} rows")
+    root = data or Path(side.get("source", {}).get("data_root", ""))
+    for r in rows:
+        if r["label"] not in side["labels"]:
+            raise UserError(f"{manifest} names class {r['label']!r}, not one of the model's labels")
+        if not (root / r["path"]).is_file():
+            raise UserError(f"data root {root} lacks {r['path']} (pass --data to point at it)")
+    return rows, root, side
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        rows, root, side = rows_to_score(args.model, args.split, args.data)
+        labels = side["labels"]
+        images, y = load_rows(rows, root, labels, side["input"], f"{args.split} photos")
+        results = {
+            name: summary(
+                score(y, run_tflite(args.model, make(images), args.threads)[0].argmax(1), labels)
+            )
+            for name, make in SHIFTS.items()
+        }
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{args.model.name}, {args.split} split, {len(y)} photos (device.model.Classifier)")
+    print_table(summary_rows(results, labels))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
