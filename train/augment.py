@@ -49,14 +49,19 @@ def recolour_backdrop(x: tf.Tensor, prob: float, texture: float = 0.0) -> tf.Ten
     """With probability `prob` per image, tint the bright, unsaturated pixels (TrashNet's white
     backdrop, but also white paper and clear plastic, as a coloured surface would) by a random
     colour, unevenly lit; saturated or dark pixels (cardboard, labels, shadows) keep theirs.
-    A `texture` share of the recoloured images get a mottled blend of two colours instead of one.
+    A `texture` share of the recoloured images get two colours instead of one, blended by a mottled
+    pattern, soft or (for half of them) hard-edged.
     Multiplying keeps the backdrop's shading and texture."""
     mask = backdrop_mask(x)
     n, size = tf.shape(x)[0], tf.shape(x)[1:3]
     colour = tf.random.uniform([n, 1, 1, 3], 0.25, 1.0)
     if texture:
         second = tf.random.uniform([n, 1, 1, 3], 0.15, 1.0)
-        blend = mottled(n, size[0], size[1]) * tf.cast(_per_image(x, 0, 1) < texture, tf.float32)
+        pattern = mottled(n, size[0], size[1])
+        # half of them hard-edged blobs, as a printed cloth or tiles have, not just soft stains
+        hard = tf.cast(_per_image(x, 0, 1) < 0.5, tf.float32)
+        pattern += hard * (tf.cast(pattern > 0.5, tf.float32) - pattern)
+        blend = pattern * tf.cast(_per_image(x, 0, 1) < texture, tf.float32)
         colour = colour + blend * (second - colour)
     shade = tf.random.uniform([n, 2, 2, 1], 0.7, 1.0)  # light falls off unevenly
     field = colour * tf.image.resize(shade, size, method="bilinear")
