@@ -10,7 +10,6 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from device.config import DecisionConfig
 from train import plots
 from train.errors import UserError
 from train.evaluate import score
@@ -20,8 +19,7 @@ from .quantize import VARIANTS, convert, representative_rows
 from .runs import open_run
 from .verify import print_table, run_tflite, summary, summary_rows
 
-DECISION = DecisionConfig()  # the bin's defaults: confidence threshold and fallback compartment
-THRESHOLD = DECISION.confidence_threshold
+DECISION, THRESHOLD = routing.DECISION, routing.DECISION.confidence_threshold
 
 
 def variant_path(out: Path, variant: str) -> Path:

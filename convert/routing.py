@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from device.config import DecisionConfig
 from device.decision import Decider
 
+DECISION = DecisionConfig()  # the bin's defaults: confidence threshold and fallback compartment
 THRESHOLDS = tuple(round(0.3 + 0.05 * i, 2) for i in range(14))  # 0.30 … 0.95
 
 

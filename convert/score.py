@@ -1,6 +1,7 @@
 """`python -m convert.score MODEL.tflite [--split val|test] [--data DIR]`: score a converted model
 again, on a split of its own manifest (`MODEL.split.csv`), with the interpreter the bin uses, on the
-plain photos and on the backdrop shifts of `convert/shift.py`. Writes nothing.
+plain photos and on the backdrop shifts of `convert/shift.py`, and where the items would land at the
+bin's default confidence threshold (`convert/routing.py`). Writes nothing.
 
 For a model converted before a shift existed, or to check a model file against its sidecar's
 figures: the plain column reproduces what `make convert` measured.
@@ -18,10 +19,11 @@ from train.errors import UserError
 from train.evaluate import score
 from train.split import read_manifest
 
-from . import shift
+from . import routing, shift
 from .runs import load_rows
 from .verify import print_table, run_tflite, summary, summary_rows
 
+THRESHOLD = routing.DECISION.confidence_threshold
 SHIFTS = {
     "plain": lambda images: images,
     "recoloured backdrops": shift.recoloured_backdrops,
@@ -71,17 +73,22 @@ def main(argv: list[str] | None = None) -> int:
         rows, root, side = rows_to_score(args.model, args.split, args.data)
         labels = side["labels"]
         images, y = load_rows(rows, root, labels, side["input"], f"{args.split} photos")
-        results = {
-            name: summary(
-                score(y, run_tflite(args.model, make(images), args.threads)[0].argmax(1), labels)
-            )
-            for name, make in SHIFTS.items()
-        }
+        results, routes = {}, {}
+        for name, make in SHIFTS.items():
+            probs = run_tflite(args.model, make(images), args.threads)[0]
+            results[name] = summary(score(y, probs.argmax(1), labels))
+            routes[name] = routing.route(probs, y, labels, THRESHOLD, routing.DECISION.fallback)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"{args.model.name}, {args.split} split, {len(y)} photos (device.model.Classifier)")
-    print_table(summary_rows(results, labels))
+    rows = summary_rows(results, labels)
+    for key, name in (
+        ("own_compartment", "own compartment"),
+        ("wrong_recyclable", "wrong recyclable"),
+    ):
+        rows.append((f"{name} @{THRESHOLD:g}", *(f"{routes[n][key]:.4f}" for n in SHIFTS)))
+    print_table(rows)
     return 0
 
 

@@ -11,10 +11,10 @@ from tests.helpers import assert_user_error, run_module
 COLUMNS = ("plain", "recoloured_backdrop", "patterned_backdrop")
 
 
-def accuracies(stdout: str) -> list[float]:
-    """The accuracy row of the printed table: plain, recoloured, patterned."""
-    (row,) = [line for line in stdout.splitlines() if re.match(r"accuracy\s+\d\.\d{4}\s", line)]
-    return [float(cell) for cell in row.split()[1:]]
+def figures(stdout: str, row: str) -> list[float]:
+    """One row of the printed table, by its name: plain, recoloured, patterned."""
+    (line,) = [line for line in stdout.splitlines() if re.match(rf"{row}\s+\d\.\d{{4}}\s", line)]
+    return [float(cell) for cell in line[len(row) :].split()]
 
 
 @pytest.mark.slow
@@ -29,7 +29,9 @@ def test_scores_reproduce_what_convert_measured(converted, split):
         expected = [val["tflite"]["accuracy"], *(val[key]["accuracy"] for key in COLUMNS[1:])]
     else:
         expected = [metrics["tflite"]["accuracy"]]
-    assert accuracies(proc.stdout)[: len(expected)] == [round(a, 4) for a in expected]
+        wrong = figures(proc.stdout, "wrong recyclable @0.6")[0]
+        assert wrong == round(metrics["routing"]["wrong_recyclable"], 4)
+    assert figures(proc.stdout, "accuracy")[: len(expected)] == [round(a, 4) for a in expected]
     assert f"{split} split" in proc.stdout and "recall trash" in proc.stdout
 
 
