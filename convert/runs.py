@@ -72,14 +72,17 @@ def open_run(run_dir: Path, data_root: Path | None = None) -> Run:
     config = json.loads((run_dir / "config.json").read_text())
     root = data_root or Path(config["data_root"])
     rows = read_manifest(run_dir / "split.csv")
+    check_rows(rows, config["labels"], root, run_dir / "split.csv")
+    return Run(run_dir, config, rows, root)
+
+
+def check_rows(rows: list[dict[str, str]], labels: list[str], root: Path, manifest: Path) -> None:
+    """Every row's class is one of `labels` and its photo is still under `root`; one-line errors."""
     for r in rows:
-        if r["label"] not in config["labels"]:
-            raise UserError(
-                f"{run_dir}/split.csv names class {r['label']!r} not in the run's labels"
-            )
+        if r["label"] not in labels:
+            raise UserError(f"{manifest} names class {r['label']!r}, not one of the model's labels")
         if not (root / r["path"]).is_file():
             raise UserError(
-                f"data root {root} no longer holds {r['path']} from {run_dir}/split.csv "
+                f"data root {root} no longer holds {r['path']} from {manifest} "
                 "(pass --data to point at the photos)"
             )
-    return Run(run_dir, config, rows, root)

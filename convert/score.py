@@ -20,7 +20,7 @@ from train.evaluate import score
 from train.split import read_manifest
 
 from . import routing, shift
-from .runs import load_rows
+from .runs import check_rows, load_rows
 from .verify import print_table, run_tflite, summary, summary_rows
 
 THRESHOLD = routing.DECISION.confidence_threshold
@@ -59,11 +59,7 @@ def rows_to_score(model: Path, split: str, data: Path | None) -> tuple[list[dict
     if not rows:
         raise UserError(f"{manifest} has no {split!r} rows")
     root = data or Path(side.get("source", {}).get("data_root", ""))
-    for r in rows:
-        if r["label"] not in side["labels"]:
-            raise UserError(f"{manifest} names class {r['label']!r}, not one of the model's labels")
-        if not (root / r["path"]).is_file():
-            raise UserError(f"data root {root} lacks {r['path']} (pass --data to point at it)")
+    check_rows(rows, side["labels"], root, manifest)
     return rows, root, side
 
 
