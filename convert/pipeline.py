@@ -16,10 +16,9 @@ from train.evaluate import score
 
 from . import routing, shift, sidecar
 from .quantize import VARIANTS, convert, representative_rows
+from .routing import DECISION, THRESHOLD
 from .runs import open_run
 from .verify import print_table, run_tflite, summary, summary_rows
-
-DECISION, THRESHOLD = routing.DECISION, routing.DECISION.confidence_threshold
 
 
 def variant_path(out: Path, variant: str) -> Path:

@@ -14,6 +14,7 @@ from device.config import DecisionConfig
 from device.decision import Decider
 
 DECISION = DecisionConfig()  # the bin's defaults: confidence threshold and fallback compartment
+THRESHOLD = DECISION.confidence_threshold
 THRESHOLDS = tuple(round(0.3 + 0.05 * i, 2) for i in range(14))  # 0.30 … 0.95
 
 

@@ -20,10 +20,10 @@ from train.evaluate import score
 from train.split import read_manifest
 
 from . import routing, shift
+from .routing import DECISION, THRESHOLD
 from .runs import check_rows, load_rows
 from .verify import print_table, run_tflite, summary, summary_rows
 
-THRESHOLD = routing.DECISION.confidence_threshold
 SHIFTS = {
     "plain": lambda images: images,
     "recoloured backdrops": shift.recoloured_backdrops,
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, make in SHIFTS.items():
             probs = run_tflite(args.model, make(images), args.threads)[0]
             results[name] = summary(score(y, probs.argmax(1), labels))
-            routes[name] = routing.route(probs, y, labels, THRESHOLD, routing.DECISION.fallback)
+            routes[name] = routing.route(probs, y, labels, THRESHOLD, DECISION.fallback)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from train.augment import backdrop_mask, recolour_backdrop
+from train.augment import recolour_backdrop, tint_backdrop
 
 SEED = 7
 
@@ -53,6 +53,4 @@ def patterned_backdrops(images: np.ndarray) -> np.ndarray:
     t = stripes_and_checks(n, height, width, rng)
     first, second = (rng.uniform(0.15, 1.0, (n, 1, 1, 3)).astype(np.float32) for _ in range(2))
     field = first + t * (second - first)
-    x = images.astype(np.float32)
-    mask = backdrop_mask(tf.constant(x)).numpy()
-    return _to_uint8(x + mask * (x * field - x))
+    return _to_uint8(tint_backdrop(tf.constant(images, tf.float32), field).numpy())

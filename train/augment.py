@@ -33,6 +33,12 @@ def backdrop_mask(x: tf.Tensor) -> tf.Tensor:
     return _smoothstep(v, 0.45, 0.65) * (1 - _smoothstep(s, 0.2, 0.35))
 
 
+def tint_backdrop(x: tf.Tensor, field: tf.Tensor, weight: tf.Tensor | float = 1.0) -> tf.Tensor:
+    """Multiply the backdrop pixels (`backdrop_mask`) by `field`, per image by `weight` (0 leaves
+    an image as it was); multiplying keeps the backdrop's shading and texture."""
+    return x + weight * backdrop_mask(x) * (x * field - x)
+
+
 def mottled(n: tf.Tensor, height: tf.Tensor, width: tf.Tensor) -> tf.Tensor:
     """n random mottled patterns in [0, 1] (N×H×W×1): octaves of smoothly upsampled noise, coarse
     to fine, like concrete, carpet or a stained board."""
@@ -52,7 +58,6 @@ def recolour_backdrop(x: tf.Tensor, prob: float, texture: float = 0.0) -> tf.Ten
     A `texture` share of the recoloured images get two colours instead of one, blended by a mottled
     pattern, soft or (for half of them) hard-edged.
     Multiplying keeps the backdrop's shading and texture."""
-    mask = backdrop_mask(x)
     n, size = tf.shape(x)[0], tf.shape(x)[1:3]
     colour = tf.random.uniform([n, 1, 1, 3], 0.25, 1.0)
     if texture:
@@ -65,8 +70,7 @@ def recolour_backdrop(x: tf.Tensor, prob: float, texture: float = 0.0) -> tf.Ten
         colour = colour + blend * (second - colour)
     shade = tf.random.uniform([n, 2, 2, 1], 0.7, 1.0)  # light falls off unevenly
     field = colour * tf.image.resize(shade, size, method="bilinear")
-    pick = tf.cast(_per_image(x, 0, 1) < prob, tf.float32)
-    return x + pick * mask * (x * field - x)
+    return tint_backdrop(x, field, tf.cast(_per_image(x, 0, 1) < prob, tf.float32))
 
 
 def build_augmenter(spec: Augment, seed: int):
