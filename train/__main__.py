@@ -34,6 +34,16 @@ def _probability(text: str) -> float:
     return p
 
 
+def _fraction_below_one(text: str) -> float:
+    try:
+        f = float(text)
+    except ValueError:
+        f = float("nan")
+    if not 0 <= f <= 0.9:
+        raise argparse.ArgumentTypeError(f"expects a fraction from 0 to 0.9, got {text!r}")
+    return f
+
+
 def _positive(kind: type):
     def parse(text: str) -> float | int:
         try:
@@ -102,6 +112,13 @@ def parser() -> argparse.ArgumentParser:
         help="share of the recoloured backdrops that are mottled in two colours, not one "
         "(preset: 0)",
     )
+    p.add_argument(
+        "--zoom-in",
+        type=_fraction_below_one,
+        metavar="F",
+        help="zoom in by up to F (0-0.9: the visible side shrinks to 1-F), beyond the preset's "
+        "zoom of ±0.2",
+    )
     p.add_argument("--overwrite", action="store_true", help="replace a model already in --out")
     return p
 
@@ -131,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
         recipe = replace(recipe, augment=replace(recipe.augment, backdrop=args.backdrop))
     if args.texture is not None:
         recipe = replace(recipe, augment=replace(recipe.augment, texture=args.texture))
+    if args.zoom_in is not None:
+        recipe = replace(recipe, augment=replace(recipe.augment, zoom_in=args.zoom_in))
     if args.unfreeze is not None:
         recipe = replace(
             recipe,

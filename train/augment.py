@@ -83,7 +83,9 @@ def build_augmenter(spec: Augment, seed: int):
             keras.layers.RandomTranslation(
                 spec.shift, spec.shift, fill_mode=spec.fill_mode, seed=seed
             ),
-            keras.layers.RandomZoom((-spec.zoom, spec.zoom), fill_mode=spec.fill_mode, seed=seed),
+            keras.layers.RandomZoom(
+                (-max(spec.zoom, spec.zoom_in), spec.zoom), fill_mode=spec.fill_mode, seed=seed
+            ),
             *([keras.layers.RandomFlip("horizontal", seed=seed)] if spec.flip else []),
         ],
         name="geometric",

@@ -76,3 +76,28 @@ def test_no_op_augmenter_is_the_identity():
     still = Augment(rotation_deg=0, shift=0, zoom=0, flip=False, brightness=(1, 1))
     x = _scene(4)
     assert np.allclose(build_augmenter(still, seed=0)(x).numpy(), x.numpy(), atol=1e-3)
+
+
+def _square_area_after(zoom_in: float, n: int = 16) -> np.ndarray:
+    """The area of a centred white 8×8 square on black (32×32) after geometric augmentation that
+    only zooms, in by up to `zoom_in`, per image."""
+    x = np.zeros((n, 32, 32, 3), np.float32)
+    x[:, 12:20, 12:20] = 255
+    spec = Augment(
+        rotation_deg=0,
+        shift=0,
+        zoom=0,
+        zoom_in=zoom_in,
+        flip=False,
+        brightness=(1.0, 1.0),
+        fill_mode="constant",
+    )
+    y = build_augmenter(spec, seed=3)(tf.constant(x)).numpy()
+    return (y[..., 0] > 127).sum(axis=(1, 2))
+
+
+def test_zoom_in_frames_closer_and_never_further():
+    assert (_square_area_after(0.0) == 64).all()
+    area = _square_area_after(0.5)  # the visible side shrinks to 50–100 %: 1–4 times the area
+    assert area.min() >= 60 and area.max() <= 260
+    assert area.max() > 120 and len(set(area.tolist())) > 4
