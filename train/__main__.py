@@ -34,7 +34,7 @@ def _probability(text: str) -> float:
     return p
 
 
-def _fraction_below_one(text: str) -> float:
+def _zoom_fraction(text: str) -> float:
     try:
         f = float(text)
     except ValueError:
@@ -114,7 +114,7 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--zoom-in",
-        type=_fraction_below_one,
+        type=_zoom_fraction,
         metavar="F",
         help="zoom in by up to F (0-0.9: the visible side shrinks to 1-F), beyond the preset's "
         "zoom of ±0.2",
