@@ -24,24 +24,17 @@ def _fractions(text: str) -> tuple[float, float, float]:
     return tuple(p / total for p in parts)  # type: ignore[return-value]
 
 
-def _probability(text: str) -> float:
-    try:
-        p = float(text)
-    except ValueError:
-        p = float("nan")  # fails the range check below
-    if not 0 <= p <= 1:
-        raise argparse.ArgumentTypeError(f"expects a probability from 0 to 1, got {text!r}")
-    return p
+def _between(noun: str, high: float):
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")  # fails the range check below
+        if not 0 <= value <= high:
+            raise argparse.ArgumentTypeError(f"expects a {noun} from 0 to {high:g}, got {text!r}")
+        return value
 
-
-def _zoom_fraction(text: str) -> float:
-    try:
-        f = float(text)
-    except ValueError:
-        f = float("nan")
-    if not 0 <= f <= 0.9:
-        raise argparse.ArgumentTypeError(f"expects a fraction from 0 to 0.9, got {text!r}")
-    return f
+    return parse
 
 
 def _positive(kind: type):
@@ -103,18 +96,18 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--backdrop",
-        type=_probability,
+        type=_between("probability", 1),
         help="share of training photos whose backdrop is recoloured (preset: 0.5 in default)",
     )
     p.add_argument(
         "--texture",
-        type=_probability,
+        type=_between("probability", 1),
         help="share of the recoloured backdrops that are mottled in two colours, not one "
         "(preset: 0)",
     )
     p.add_argument(
         "--zoom-in",
-        type=_zoom_fraction,
+        type=_between("fraction", 0.9),
         metavar="F",
         help="zoom in by up to F (0-0.9: the visible side shrinks to 1-F), beyond the preset's "
         "zoom of ±0.2",
