@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .errors import UserError
-from .presets import PRESETS, get_preset
+from .presets import PRESETS, Recipe, get_preset
 
 
 def _fractions(text: str) -> tuple[float, float, float]:
@@ -116,6 +116,31 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+# option -> the (recipe part, field) pairs it sets; an option left out keeps the preset's value
+OVERRIDES: dict[str, tuple[tuple[str, str], ...]] = {
+    "epochs1": (("stage1", "epochs"),),
+    "epochs2": (("stage2", "epochs"),),
+    "lr2": (("stage2", "lr"),),
+    "average": (("stage2", "average"),),
+    "epochs3": (("stage3", "epochs"),),
+    "unfreeze": (("stage2", "unfreeze"), ("stage3", "unfreeze")),
+    "backdrop": (("augment", "backdrop"),),
+    "texture": (("augment", "texture"),),
+    "zoom_in": (("augment", "zoom_in"),),
+}
+
+
+def apply_overrides(recipe: Recipe, args: argparse.Namespace) -> Recipe:
+    """The recipe with every option of `OVERRIDES` that was given set in its stage or augment."""
+    for option, targets in OVERRIDES.items():
+        value = getattr(args, option)
+        if value is None:
+            continue
+        for part, name in targets:
+            recipe = replace(recipe, **{part: replace(getattr(recipe, part), **{name: value})})
+    return recipe
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     recipe = get_preset(
@@ -127,28 +152,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    if args.epochs1 is not None:
-        recipe = replace(recipe, stage1=replace(recipe.stage1, epochs=args.epochs1))
-    if args.epochs2 is not None:
-        recipe = replace(recipe, stage2=replace(recipe.stage2, epochs=args.epochs2))
-    if args.lr2 is not None:
-        recipe = replace(recipe, stage2=replace(recipe.stage2, lr=args.lr2))
-    if args.average is not None:
-        recipe = replace(recipe, stage2=replace(recipe.stage2, average=args.average))
-    if args.epochs3 is not None:
-        recipe = replace(recipe, stage3=replace(recipe.stage3, epochs=args.epochs3))
-    if args.backdrop is not None:
-        recipe = replace(recipe, augment=replace(recipe.augment, backdrop=args.backdrop))
-    if args.texture is not None:
-        recipe = replace(recipe, augment=replace(recipe.augment, texture=args.texture))
-    if args.zoom_in is not None:
-        recipe = replace(recipe, augment=replace(recipe.augment, zoom_in=args.zoom_in))
-    if args.unfreeze is not None:
-        recipe = replace(
-            recipe,
-            stage2=replace(recipe.stage2, unfreeze=args.unfreeze),
-            stage3=replace(recipe.stage3, unfreeze=args.unfreeze),
-        )
+    recipe = apply_overrides(recipe, args)
     classes = [c.strip() for c in args.classes.split(",") if c.strip()] if args.classes else None
     from .run import train_run  # imported late: TensorFlow start-up is slow
 
