@@ -63,6 +63,12 @@ def convert_run(
         "recoloured_backdrop": shift.recoloured_backdrops(val_images),
         "patterned_backdrop": shift.patterned_backdrops(val_images),
     }
+    # photos of the classes the bin has no compartment for: how many would reach a recyclable one
+    unknown_images = {
+        split: run.load(rows, f"{split} photos of {', '.join(run.unknown)}")[0]
+        for split in ("val", "test")
+        if (rows := run.rows_of(split, unknown=True))
+    }
 
     model.predict(test_images[:1].astype(np.float32), verbose=0)  # warm-up: builds the graph
     t0 = time.perf_counter()
@@ -113,6 +119,13 @@ def convert_run(
         for name, images in shifted_val.items():
             shifted_pred = run_tflite(staged, images, threads)[0].argmax(1)
             metrics["validation"][name] = summary(score(y_val, shifted_pred, run.labels))
+        if unknown_images:
+            metrics["unknown"] = {"classes": run.unknown}
+            for split, images in unknown_images.items():
+                probs = run_tflite(staged, images, threads)[0]
+                metrics["unknown"][split] = routing.route_unknown(
+                    probs, run.labels, THRESHOLD, DECISION.fallback
+                )
         doc = sidecar.build(run, staged, VARIANTS[variant], tensors["output"], metrics)
         passed = metrics["accuracy_drop_points"] <= max_drop
         if passed:
@@ -195,6 +208,16 @@ def _print_report(
                 *(f"{results[v][1]['metrics']['routing'][key]:.4f}" for v in names),
             )
         )
+    for split in ("val", "test"):
+        unknown = [results[v][1]["metrics"].get("unknown", {}).get(split) for v in names]
+        if all(unknown):
+            rows.append(
+                (
+                    f"{split}, unknown to a recyclable @{THRESHOLD:g}",
+                    "-",
+                    *(f"{u['to_recyclable']:.4f}" for u in unknown),
+                )
+            )
     rows.append(
         ("size (bytes)", "-", *(str(results[v][1]["metrics"]["size_bytes"]) for v in names))
     )

@@ -49,3 +49,18 @@ def route(
 def sweep(probs: np.ndarray, y: np.ndarray, labels: list[str], fallback: str = "trash") -> list:
     """`route` at every threshold in THRESHOLDS."""
     return [route(probs, y, labels, t, fallback) for t in THRESHOLDS]
+
+
+def route_unknown(
+    probs: np.ndarray, labels: list[str], threshold: float, fallback: str = "trash"
+) -> dict:
+    """Where items of a class the bin has no compartment for (`--unknown`) would land: the fallback
+    compartment is theirs, so `to_recyclable` is the contamination."""
+    routed = route(probs, np.full(len(probs), labels.index(fallback)), labels, threshold, fallback)
+    return {
+        "n": len(probs),
+        "threshold": threshold,
+        "to_fallback": routed["own_compartment"],
+        "to_recyclable": routed["wrong_recyclable"],
+        "uncertain": routed["uncertain"],
+    }

@@ -29,14 +29,21 @@ class Run:
         return list(self.config["labels"])
 
     @property
+    def unknown(self) -> list[str]:
+        """Classes trained on as 'none of the labels' (`python -m train --unknown`)."""
+        return list(self.config.get("unknown", []))
+
+    @property
     def input(self) -> dict:
         return dict(self.config["input"])
 
     def manifest_sha256(self) -> str:
         return hashlib.sha256((self.path / "split.csv").read_bytes()).hexdigest()
 
-    def rows_of(self, split: str) -> list[dict[str, str]]:
-        return [r for r in self.rows if r["split"] == split]
+    def rows_of(self, split: str, unknown: bool = False) -> list[dict[str, str]]:
+        """The manifest rows of `split`: of the labels, or with `unknown` of the unknown classes."""
+        wanted = self.unknown if unknown else self.labels
+        return [r for r in self.rows if r["split"] == split and r["label"] in wanted]
 
     def load(self, rows: list[dict[str, str]], desc: str) -> tuple[np.ndarray, np.ndarray]:
         """Photos of the given manifest rows at model size (N×H×W×3 uint8) and label indices."""
@@ -55,7 +62,10 @@ def load_rows(
             for r in tqdm(rows, desc=desc, unit="img", leave=False)
         ]
     )
-    return images, np.array([labels.index(r["label"]) for r in rows])
+    # rows of an unknown class get index len(labels), as in training
+    return images, np.array(
+        [labels.index(r["label"]) if r["label"] in labels else len(labels) for r in rows]
+    )
 
 
 def open_run(run_dir: Path, data_root: Path | None = None) -> Run:
@@ -72,15 +82,18 @@ def open_run(run_dir: Path, data_root: Path | None = None) -> Run:
     config = json.loads((run_dir / "config.json").read_text())
     root = data_root or Path(config["data_root"])
     rows = read_manifest(run_dir / "split.csv")
-    check_rows(rows, config["labels"], root, run_dir / "split.csv")
+    check_rows(rows, config["labels"] + config.get("unknown", []), root, run_dir / "split.csv")
     return Run(run_dir, config, rows, root)
 
 
 def check_rows(rows: list[dict[str, str]], labels: list[str], root: Path, manifest: Path) -> None:
-    """Every row's class is one of `labels` and its photo is still under `root`; one-line errors."""
+    """Every row's class is one of `labels` (with any unknown classes) and its photo is still
+    under `root`; one-line errors."""
     for r in rows:
         if r["label"] not in labels:
-            raise UserError(f"{manifest} names class {r['label']!r}, not one of the model's labels")
+            raise UserError(
+                f"{manifest} names class {r['label']!r}, not one of the model's classes"
+            )
         if not (root / r["path"]).is_file():
             raise UserError(
                 f"data root {root} no longer holds {r['path']} from {manifest} "

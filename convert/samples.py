@@ -7,6 +7,7 @@ them and writes `OUT/<class>/<name>.jpg` with the dataset's licence beside them,
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -18,10 +19,12 @@ from train.images import decode_rgb
 from train.split import content_order, read_manifest
 
 
-def pick(rows: list[dict[str, str]], per_class: int, seed: int = 0) -> list[dict[str, str]]:
-    """A deterministic choice of `per_class` test-split rows of each class."""
+def pick(
+    rows: list[dict[str, str]], per_class: int, seed: int = 0, skip: frozenset[str] = frozenset()
+) -> list[dict[str, str]]:
+    """A deterministic choice of `per_class` test-split rows of each class not in `skip`."""
     chosen: dict[str, list[dict[str, str]]] = {}
-    test = (r for r in rows if r["split"] == "test")
+    test = (r for r in rows if r["split"] == "test" and r["label"] not in skip)
     for r in sorted(test, key=lambda r: content_order(seed, r["sha256"])):
         chosen.setdefault(r["label"], [])
         if len(chosen[r["label"]]) < per_class:
@@ -29,9 +32,21 @@ def pick(rows: list[dict[str, str]], per_class: int, seed: int = 0) -> list[dict
     return [r for label in sorted(chosen) for r in chosen[label]]
 
 
+def unknown_classes(manifest: Path) -> frozenset[str]:
+    """The classes the model beside `manifest` (its sidecar, if there is one) was trained to be
+    unsure of: they have no compartment, so the demo has no photos of them."""
+    sidecar = manifest.with_name(manifest.name.removesuffix(".split.csv") + ".json")
+    if not sidecar.is_file():
+        return frozenset()
+    try:
+        return frozenset(json.loads(sidecar.read_text())["source"].get("unknown", []))
+    except (ValueError, KeyError, TypeError):
+        raise UserError(f"cannot read the model's classes from {sidecar}") from None
+
+
 def write_samples(manifest: Path, data: Path, out: Path, per_class: int, max_side: int) -> int:
     """Write the downsized photos (and the licence note); returns how many were written."""
-    rows = pick(read_manifest(manifest), per_class)
+    rows = pick(read_manifest(manifest), per_class, skip=unknown_classes(manifest))
     if not rows:
         raise UserError(f"{manifest} has no test-split rows to draw samples from")
     if out.exists():

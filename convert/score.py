@@ -1,7 +1,9 @@
 """`python -m convert.score MODEL.tflite [--split val|test] [--data DIR]`: score a converted model
 again, on a split of its own manifest (`MODEL.split.csv`), with the interpreter the bin uses, on the
 plain photos and on the backdrop shifts of `convert/shift.py`, and where the items would land at the
-bin's default confidence threshold (`convert/routing.py`). Writes nothing.
+bin's default confidence threshold (`convert/routing.py`); for a model trained with unknown classes
+(`python -m train --unknown`), also how many of their photos would reach a recyclable compartment.
+Writes nothing.
 
 For a model converted before a shift existed, or to check a model file against its sidecar's
 figures: the plain column reproduces what `make convert` measured.
@@ -40,9 +42,11 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def rows_to_score(model: Path, split: str, data: Path | None) -> tuple[list[dict], Path, dict]:
-    """The manifest rows of `split`, the data root and the sidecar; one-line errors for what is
-    missing or does not belong to this model."""
+def rows_to_score(
+    model: Path, split: str, data: Path | None
+) -> tuple[list[dict], list[dict], Path, dict]:
+    """The manifest rows of `split` (of the model's labels, and of its unknown classes), the data
+    root and the sidecar; one-line errors for what is missing or does not belong to this model."""
     if not model.is_file():
         raise UserError(f"model not found: {model}")
     try:
@@ -59,21 +63,29 @@ def rows_to_score(model: Path, split: str, data: Path | None) -> tuple[list[dict
     if not rows:
         raise UserError(f"{manifest} has no {split!r} rows")
     root = data or Path(side.get("source", {}).get("data_root", ""))
-    check_rows(rows, side["labels"], root, manifest)
-    return rows, root, side
+    check_rows(rows, side["labels"] + side.get("source", {}).get("unknown", []), root, manifest)
+    known = [r for r in rows if r["label"] in side["labels"]]
+    return known, [r for r in rows if r["label"] not in side["labels"]], root, side
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        rows, root, side = rows_to_score(args.model, args.split, args.data)
+        rows, unknown_rows, root, side = rows_to_score(args.model, args.split, args.data)
         labels = side["labels"]
         images, y = load_rows(rows, root, labels, side["input"], f"{args.split} photos")
-        results, routes = {}, {}
+        if unknown_rows:
+            unknown = load_rows(unknown_rows, root, labels, side["input"], "unknown photos")[0]
+        results, routes, unknown_routes = {}, {}, {}
         for name, make in SHIFTS.items():
             probs = run_tflite(args.model, make(images), args.threads)[0]
             results[name] = summary(score(y, probs.argmax(1), labels))
             routes[name] = routing.route(probs, y, labels, THRESHOLD, DECISION.fallback)
+            if unknown_rows:
+                unknown_probs = run_tflite(args.model, make(unknown), args.threads)[0]
+                unknown_routes[name] = routing.route_unknown(
+                    unknown_probs, labels, THRESHOLD, DECISION.fallback
+                )
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -84,6 +96,13 @@ def main(argv: list[str] | None = None) -> int:
         ("wrong_recyclable", "wrong recyclable"),
     ):
         rows.append((f"{name} @{THRESHOLD:g}", *(f"{routes[n][key]:.4f}" for n in SHIFTS)))
+    if unknown_routes:
+        rows.append(
+            (
+                f"{len(unknown_rows)} unknown to a recyclable @{THRESHOLD:g}",
+                *(f"{unknown_routes[n]['to_recyclable']:.4f}" for n in SHIFTS),
+            )
+        )
     print_table(rows)
     return 0
 

@@ -25,6 +25,7 @@ def build(run: Run, model_path: Path, quantization: str, output: dict, metrics: 
             "preset": run.config.get("preset"),
             "data_root": str(run.data_root),
             "manifest_sha256": run.manifest_sha256(),
+            "unknown": run.unknown,
         },
         "metrics": {**metrics, "size_bytes": len(data)},
         "sha256": hashlib.sha256(data).hexdigest(),

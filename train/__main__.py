@@ -71,6 +71,13 @@ def parser() -> argparse.ArgumentParser:
         help="comma-separated class folders, in output order "
         "(default: cardboard,metal,paper,plastic,trash)",
     )
+    p.add_argument(
+        "--unknown",
+        metavar="CLASSES",
+        help="comma-separated folders of items the bin has no compartment for (e.g. glass): "
+        "trained on as 'none of the classes', so the bin is unsure of them and sends them to "
+        "its fallback compartment",
+    )
     p.add_argument("--split", type=_fractions, default=(0.7, 0.15, 0.15), metavar="TR,VA,TE")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--image-size", type=int, help="square input size (preset: 224)")
@@ -153,7 +160,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     recipe = apply_overrides(recipe, args)
-    classes = [c.strip() for c in args.classes.split(",") if c.strip()] if args.classes else None
+    classes, unknown = (
+        [c.strip() for c in text.split(",") if c.strip()] if text else None
+        for text in (args.classes, args.unknown)
+    )
     from .run import train_run  # imported late: TensorFlow start-up is slow
 
     try:
@@ -167,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
             args.seed,
             args.overwrite,
             args.init_from,
+            unknown,
         )
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -33,8 +33,9 @@ class Scan:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (relative path, reason)
 
 
-def class_folders(root: Path, classes: list[str] | None) -> list[str]:
-    """Validate the data root and the requested classes; return the class list in output order."""
+def class_folders(root: Path, classes: list[str] | None, option: str = "--classes") -> list[str]:
+    """Validate the data root and the requested classes; return the class list in output order.
+    `option` names the command-line option the classes came from, for the error messages."""
     if not root.exists():
         raise UserError(f"data folder not found: {root}")
     if not root.is_dir():
@@ -49,7 +50,7 @@ def class_folders(root: Path, classes: list[str] | None) -> list[str]:
             f"class folder {root / missing[0]} not found; folders in {root}: {', '.join(found)}"
         )
     if len(set(wanted)) != len(wanted):
-        raise UserError(f"--classes lists a class twice: {','.join(wanted)}")
+        raise UserError(f"{option} lists a class twice: {','.join(wanted)}")
     return wanted
 
 

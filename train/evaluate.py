@@ -65,3 +65,18 @@ def score(y_true: np.ndarray, y_pred: np.ndarray, labels: list[str]) -> dict:
             y_true, y_pred, labels=idx, target_names=labels, digits=4, zero_division=0
         ),
     }
+
+
+def unknown_summary(probs: np.ndarray, labels: list[str]) -> dict:
+    """How sure the model is of photos of classes it does not know (`--unknown`): their number,
+    mean and quartiles of the top probability, and how many go to each label by arg-max."""
+    top = probs.max(axis=1)
+    counts = np.bincount(probs.argmax(axis=1), minlength=len(labels))
+    return {
+        "n": int(len(probs)),
+        "top_probability": {
+            "mean": float(top.mean()),
+            "quartiles": [float(q) for q in np.percentile(top, (25, 50, 75))],
+        },
+        "predicted": {lab: int(c) for lab, c in zip(labels, counts, strict=True)},
+    }

@@ -110,7 +110,6 @@ def train_stage(
     train_ds: tf.data.Dataset,
     val_ds: tf.data.Dataset,
     n_train: int,
-    class_weight: dict[int, float],
     run_dir: Path,
     pretrained: bool = True,
     verbose: int = 1,
@@ -160,7 +159,6 @@ def train_stage(
         train_ds,
         validation_data=val_ds,
         epochs=stage.epochs,
-        class_weight=class_weight,
         callbacks=callbacks,
         verbose=verbose,
     )

@@ -67,6 +67,8 @@ class Recipe:
     lr_factor: float = 0.5  # ...before the learning rate is multiplied by this
     augment: Augment = field(default_factory=Augment)
     resize: str = "stretch"
+    # loss weight of each photo of an `--unknown` class (its target is uniform: outlier exposure)
+    unknown_weight: float = 0.5
 
 
 PRESETS: dict[str, Recipe] = {

@@ -12,10 +12,10 @@ import keras
 import numpy as np
 
 from . import plots
-from .data import balanced_class_weights, make_dataset
+from .data import balanced_class_weights, make_dataset, photo_weights
 from .dataset import class_folders, scan
 from .errors import UserError
-from .evaluate import score
+from .evaluate import score, unknown_summary
 from .fit import train_stage
 from .model import build_model, load_trained, resolve_weights
 from .presets import Recipe
@@ -28,7 +28,7 @@ def _predict(model: keras.Model, pixels: np.ndarray, batch_size: int) -> tuple[n
         make_dataset(pixels, np.zeros(len(pixels), int), model.output_shape[-1], batch_size),
         verbose=0,
     )
-    return probs.argmax(axis=1), len(pixels) / (time.perf_counter() - t0)
+    return probs, len(pixels) / (time.perf_counter() - t0)
 
 
 def train_run(
@@ -41,30 +41,45 @@ def train_run(
     seed: int,
     overwrite: bool = False,
     init_from: Path | None = None,
+    unknown: list[str] | None = None,
 ) -> dict:
-    """Train and evaluate one model; returns the metrics written to `out/metrics.json`."""
+    """Train and evaluate one model; returns the metrics written to `out/metrics.json`.
+
+    Photos of the `unknown` classes (folders beside the classes, e.g. TrashNet's `glass` for a bin
+    without a glass compartment) are split like the others and trained on with a uniform target;
+    they are scored apart from the classes, by how sure the model is of them.
+    """
     if (out / "model.keras").exists() and not overwrite:
         raise UserError(
             f"run folder {out} already holds a model; choose another --out or --overwrite"
         )
     weights_arg = resolve_weights(weights)
     labels = class_folders(data, classes)
+    unknown = class_folders(data, unknown, "--unknown") if unknown else []
+    if set(unknown) & set(labels):
+        raise UserError(
+            f"--unknown names {', '.join(sorted(set(unknown) & set(labels)))}, one of the classes"
+        )
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UserError(f"cannot create run folder {out}: {exc.strerror}") from None
     size = recipe.image_size
-    found = scan(data, labels, size, size, recipe.resize)
-    splits = assign_splits(found.samples, fractions, seed)
+    found = scan(data, labels + unknown, size, size, recipe.resize)
+    splits = assign_splits(found.samples, fractions, seed, frozenset(unknown))
     write_manifest(out / "split.csv", found.samples, splits)
-    y = np.array([labels.index(s.label) for s in found.samples])
+    # an unknown class's index is len(labels) or more: make_dataset gives it a uniform target
+    names = labels + unknown
+    y = np.array([names.index(s.label) for s in found.samples])
     which = np.array([splits[s.path] for s in found.samples])
-    part = {name: (found.pixels[which == name], y[which == name]) for name in SPLITS}
+    known = y < len(labels)
+    part = {n: (found.pixels[(which == n) & known], y[(which == n) & known]) for n in SPLITS}
+    outliers = {n: found.pixels[(which == n) & ~known] for n in SPLITS}
     for name in SPLITS:
         if len(part[name][1]) == 0:
             raise UserError(f"the {name} split is empty: {data} has too few images for --split")
     counts = {
-        name: {lab: int((part[name][1] == i).sum()) for i, lab in enumerate(labels)}
+        name: {lab: int(((which == name) & (y == i)).sum()) for i, lab in enumerate(names)}
         for name in SPLITS
     }
     print(
@@ -82,13 +97,23 @@ def train_run(
     if init_from is not None:
         load_trained(model, init_from, labels)
     class_weight = balanced_class_weights(part["train"][1], len(labels))
-    train_ds = make_dataset(*part["train"], len(labels), recipe.batch_size, recipe.augment, seed)
+    train_y = y[which == "train"]
+    train_ds = make_dataset(
+        found.pixels[which == "train"],
+        train_y,
+        len(labels),
+        recipe.batch_size,
+        recipe.augment,
+        seed,
+        photo_weights(train_y, class_weight, recipe.unknown_weight),
+    )
     val_ds = make_dataset(*part["val"], len(labels), recipe.batch_size).cache()
     verbose = 1 if sys.stdout.isatty() else 2
     config = {
         "preset": recipe.name,
         "recipe": asdict(recipe),
         "labels": labels,
+        "unknown": unknown,
         "input": {
             "height": size,
             "width": size,
@@ -120,8 +145,7 @@ def train_run(
                     recipe,
                     train_ds,
                     val_ds,
-                    len(part["train"][1]),
-                    class_weight,
+                    len(train_y),
                     out,
                     weights_arg is not None,
                     verbose,
@@ -130,10 +154,10 @@ def train_run(
             )
     model.save(out / "model.keras")
 
-    val_pred, _ = _predict(model, part["val"][0], recipe.batch_size)
-    test_pred, test_ips = _predict(model, part["test"][0], recipe.batch_size)
-    val = score(part["val"][1], val_pred, labels)
-    test = score(part["test"][1], test_pred, labels)
+    val_probs, _ = _predict(model, part["val"][0], recipe.batch_size)
+    test_probs, test_ips = _predict(model, part["test"][0], recipe.batch_size)
+    val = score(part["val"][1], val_probs.argmax(1), labels)
+    test = score(part["test"][1], test_probs.argmax(1), labels)
     metrics = {
         "preset": recipe.name,
         "labels": labels,
@@ -145,6 +169,12 @@ def train_run(
         "test": {k: v for k, v in test.items() if k != "report"},
         "test_images_per_second": test_ips,
     }
+    if unknown:
+        metrics["unknown"] = {
+            name: unknown_summary(_predict(model, outliers[name], recipe.batch_size)[0], labels)
+            for name in ("val", "test")
+            if len(outliers[name])
+        }
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
     report = [
         f"smartbin training run {out} (preset {recipe.name})",
@@ -164,6 +194,8 @@ def train_run(
             + f"{st['seconds_per_epoch']:.1f} s/epoch, {st['images_per_second']:.1f} img/s"
         )
     report += ["", "validation split:", val["report"], "test split (held out):", test["report"]]
+    for name, summary in metrics.get("unknown", {}).items():
+        report.append(f"unknown ({', '.join(unknown)}), {name} split: {json.dumps(summary)}")
     (out / "report.txt").write_text("\n".join(report) + "\n")
     plots.plot_confusion(
         test["confusion_matrix"],

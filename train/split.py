@@ -20,20 +20,26 @@ def content_order(seed: int, sha256: str) -> str:
 
 
 def assign_splits(
-    samples: list[Sample], fractions: tuple[float, float, float], seed: int
+    samples: list[Sample],
+    fractions: tuple[float, float, float],
+    seed: int,
+    unknown: frozenset[str] = frozenset(),
 ) -> dict[str, str]:
     """Return {path: split}. Byte-identical files (same sha256) always share one split.
 
-    Files are grouped by content; each group counts towards the class of its first path. Within a
-    class, groups are ordered by a seeded hash of their content (independent of file names and of
-    other classes) and cut into test, validation and train by the given fractions.
+    Files are grouped by content; each group counts towards the class of its first path, a path of
+    an `unknown` class only when no other path has its content, so adding unknown classes never
+    moves a photo of the classes (TrashNet holds a glass photo that is byte for byte a plastic one).
+    Within a class, groups are ordered by a seeded hash of their content (independent of file names
+    and of other classes) and cut into test, validation and train by the given fractions.
     """
     groups: dict[str, list[Sample]] = defaultdict(list)
     for s in samples:
         groups[s.sha256].append(s)
     by_class: dict[str, list[str]] = defaultdict(list)
     for sha, members in groups.items():
-        by_class[min(members, key=lambda s: s.path).label].append(sha)
+        first = min(members, key=lambda s: (s.label in unknown, s.path))
+        by_class[first.label].append(sha)
     _, val_frac, test_frac = fractions
     split_of_group: dict[str, str] = {}
     for shas in by_class.values():
