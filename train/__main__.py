@@ -78,6 +78,13 @@ def parser() -> argparse.ArgumentParser:
         "trained on as 'none of the classes', so the bin is unsure of them and sends them to "
         "its fallback compartment",
     )
+    p.add_argument(
+        "--unknown-weight",
+        type=_between("weight", 10),
+        metavar="W",
+        help="loss weight of each --unknown photo, a known photo's being its class weight "
+        "(preset: 0.5)",
+    )
     p.add_argument("--split", type=_fractions, default=(0.7, 0.15, 0.15), metavar="TR,VA,TE")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--image-size", type=int, help="square input size (preset: 224)")
@@ -123,8 +130,10 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-# option -> the (recipe part, field) pairs it sets; an option left out keeps the preset's value
+# option -> the (recipe part, field) pairs it sets, part "" for the recipe's own fields; an option
+# left out keeps the preset's value
 OVERRIDES: dict[str, tuple[tuple[str, str], ...]] = {
+    "unknown_weight": (("", "unknown_weight"),),
     "epochs1": (("stage1", "epochs"),),
     "epochs2": (("stage2", "epochs"),),
     "lr2": (("stage2", "lr"),),
@@ -144,6 +153,9 @@ def apply_overrides(recipe: Recipe, args: argparse.Namespace) -> Recipe:
         if value is None:
             continue
         for part, name in targets:
+            if not part:
+                recipe = replace(recipe, **{name: value})
+                continue
             recipe = replace(recipe, **{part: replace(getattr(recipe, part), **{name: value})})
     return recipe
 
