@@ -73,18 +73,24 @@ def train_run(
     y = np.array([names.index(s.label) for s in found.samples])
     which = np.array([splits[s.path] for s in found.samples])
     known = y < len(labels)
-    part = {n: (found.pixels[(which == n) & known], y[(which == n) & known]) for n in SPLITS}
-    outliers = {n: found.pixels[(which == n) & ~known] for n in SPLITS}
-    for name in SPLITS:
-        if len(part[name][1]) == 0:
-            raise UserError(f"the {name} split is empty: {data} has too few images for --split")
+
+    def take(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return found.pixels[mask], y[mask]
+
+    # training takes the unknown photos too; validation and test score the classes only
+    part = {n: take((which == n) & (known | (which == "train"))) for n in SPLITS}
+    outliers = {n: found.pixels[(which == n) & ~known] for n in ("val", "test")}
     counts = {
         name: {lab: int(((which == name) & (y == i)).sum()) for i, lab in enumerate(names)}
         for name in SPLITS
     }
+    n_known = {n: sum(counts[n][lab] for lab in labels) for n in SPLITS}
+    for name in SPLITS:
+        if n_known[name] == 0:
+            raise UserError(f"the {name} split is empty: {data} has too few images for --split")
     print(
         f"{len(found.samples)} photos in {len(labels)} classes, {len(found.skipped)} skipped; "
-        f"train/val/test = {', '.join(str(len(part[n][1])) for n in SPLITS)}",
+        f"train/val/test = {', '.join(str(n_known[n]) for n in SPLITS)}",
         flush=True,
     )
     for rel, why in found.skipped:
@@ -96,10 +102,10 @@ def train_run(
     )
     if init_from is not None:
         load_trained(model, init_from, labels)
-    class_weight = balanced_class_weights(part["train"][1], len(labels))
-    train_y = y[which == "train"]
+    train_x, train_y = part["train"]
+    class_weight = balanced_class_weights(train_y, len(labels))
     train_ds = make_dataset(
-        found.pixels[which == "train"],
+        train_x,
         train_y,
         len(labels),
         recipe.batch_size,
@@ -130,9 +136,10 @@ def train_run(
     }
     (out / "config.json").write_text(json.dumps(config, indent=2))
 
-    # the int8-grid stage calibrates activation ranges on training photos, as convert/ will
-    train_pixels = part["train"][0]
-    calibration = train_pixels[:: max(1, len(train_pixels) // 100)]
+    # the int8-grid stage calibrates activation ranges on training photos of the classes, as
+    # convert/ will
+    known_train = np.flatnonzero(train_y < len(labels))
+    calibration = train_x[known_train[:: max(1, len(known_train) // 100)]]
     stages = []
     for i, stage in enumerate((recipe.stage1, recipe.stage2, recipe.stage3), 1):
         if stage.epochs > 0:
