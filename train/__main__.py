@@ -63,8 +63,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--init-from",
         type=Path,
-        help="start from a trained model (a run's model.keras) instead of the bare base: to train "
-        "it further, or on new photos; same classes and --alpha",
+        help="start from a trained model instead of the bare base: a run's model.keras, a shipped "
+        ".tflite, or a stage checkpoint (RUN/checkpoints/stage2.best.weights.h5) to carry on a "
+        "stopped run; to train it further, or on new photos; same classes and --alpha",
     )
     p.add_argument(
         "--classes",

@@ -62,12 +62,22 @@ def build_model(
 
 
 def load_trained(model: keras.Model, path: Path, labels: list[str]) -> None:
-    """Start `model` from a trained one with the same classes and width: a run's model.keras, or
-    a shipped int8 `.tflite` (its weights dequantized, see train/from_tflite.py)."""
+    """Start `model` from a trained one with the same classes and width: a run's model.keras, a
+    stage checkpoint of a run (`checkpoints/stageN.best.weights.h5`, to carry on a run that was
+    stopped), or a shipped int8 `.tflite` (its weights dequantized, see train/from_tflite.py)."""
     if not path.is_file():
         raise UserError(f"--init-from file not found: {path}")
     if path.suffix == ".tflite":
         load_tflite(model, path, labels)
+        return
+    if path.name.endswith(".weights.h5"):
+        try:
+            model.load_weights(path)
+        except (ValueError, OSError) as exc:
+            raise UserError(
+                f"--init-from {path} does not fit this run: {_first_line(exc)} (a stage-1 or "
+                "stage-2 checkpoint of a run with the same --classes and --alpha is needed)"
+            ) from None
         return
     try:
         trained = keras.models.load_model(path)

@@ -58,6 +58,9 @@ def test_init_from_missing_or_not_fitting(photos, tmp_path, tiny_run, shared_wei
     bogus.write_bytes(b"not a zip")
     proc = train(photos, tmp_path / "r", *common, bogus, "--image-size", "64")
     assert_user_error(proc, "--init-from", "bogus.keras", "not a Keras model")
+    checkpoint = tiny_run / "checkpoints" / "stage2.best.weights.h5"
+    proc = train(photos, tmp_path / "r", *common, checkpoint, "--classes", "metal,trash")
+    assert_user_error(proc, "--init-from", "stage2.best.weights.h5", "does not fit", "--classes")
 
 
 @pytest.mark.parametrize("bad", ["70,15", "70,0,30", "a,b,c"])

@@ -90,6 +90,32 @@ def test_init_from_a_trained_model_starts_where_it_ended(
 
 
 @pytest.mark.slow
+def test_init_from_a_stage_checkpoint_carries_on_from_its_weights(
+    photos, tmp_path, tiny_run, shared_weights
+):
+    import keras
+
+    from train.model import build_model
+
+    checkpoint = tiny_run / "checkpoints" / "stage2.best.weights.h5"
+    out = tmp_path / "carried"
+    options = ["--weights", str(shared_weights), "--image-size", "64", "--init-from"]
+    options += [str(checkpoint), "--epochs1", "0", "--epochs2", "0", "--epochs3", "0"]
+    assert main(["--data", str(photos), "--out", str(out), *options]) == 0
+    expected, _ = build_model(5, 64, 1.0, str(shared_weights))
+    expected.load_weights(checkpoint)
+    carried = keras.models.load_model(out / "model.keras")
+    assert len(carried.weights) == len(expected.weights)
+    for got, want in zip(carried.weights, expected.weights, strict=True):
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+    final = keras.models.load_model(tiny_run / "model.keras")  # stage 3 came after the checkpoint
+    assert any(
+        not np.array_equal(a.numpy(), b.numpy())
+        for a, b in zip(final.weights, carried.weights, strict=True)
+    )
+
+
+@pytest.mark.slow
 def test_averaged_stage_ends_on_the_mean_and_says_so(photos, tmp_path, tiny_run, shared_weights):
     out = tmp_path / "averaged"
     options = ["--weights", str(shared_weights), "--image-size", "64", "--batch-size", "8"]
