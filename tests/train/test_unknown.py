@@ -25,6 +25,21 @@ def test_class_weights_count_only_known_photos():
     assert balanced_class_weights(y, 2) == pytest.approx({0: 40 / 60, 1: 40 / 20})
 
 
+def test_training_accuracy_leaves_the_unknown_photos_out():
+    from train.fit import KnownAccuracy
+
+    targets = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1 / 3, 1 / 3, 1 / 3]], np.float32)
+    answers = np.array([[0.8, 0.1, 0.1], [0.7, 0.2, 0.1], [0.1, 0.1, 0.8], [0.1, 0.1, 0.8]])
+    metric = KnownAccuracy()
+    metric.update_state(targets, answers.astype(np.float32))
+    assert float(metric.result()) == pytest.approx(2 / 3)  # 2 of 3 known hit; the unknown ignored
+    keras_accuracy = float(np.mean(np.argmax(targets[:3], 1) == np.argmax(answers[:3], 1)))
+    metric.reset_state()
+    metric.update_state(targets[:3], answers[:3].astype(np.float32))
+    assert float(metric.result()) == pytest.approx(keras_accuracy)
+    assert metric.name == "accuracy"
+
+
 def train(*args):
     return run_module("train", *map(str, args), timeout=300)
 
