@@ -95,6 +95,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs2", type=int, help="stage-2 epoch budget (0 skips fine-tuning)")
     p.add_argument("--epochs3", type=int, help="stage-3 (int8-grid) epoch budget (0 skips it)")
     p.add_argument(
+        "--lr1",
+        type=_positive(float),
+        help="stage-1 learning rate (preset: 1e-3 in default, 1e-5 in paper); lower it to retrain "
+        "a trained model's head without undoing it",
+    )
+    p.add_argument(
         "--lr2",
         type=_positive(float),
         help="stage-2 learning rate (preset: 1e-4 in default, 1e-6 in paper)",
@@ -137,6 +143,7 @@ OVERRIDES: dict[str, tuple[tuple[str, str], ...]] = {
     "unknown_weight": (("", "unknown_weight"),),
     "epochs1": (("stage1", "epochs"),),
     "epochs2": (("stage2", "epochs"),),
+    "lr1": (("stage1", "lr"),),
     "lr2": (("stage2", "lr"),),
     "average": (("stage2", "average"),),
     "epochs3": (("stage3", "epochs"),),

@@ -85,7 +85,7 @@ def test_bad_zoom_in(photos, tmp_path, bad):
 
 
 @pytest.mark.parametrize(
-    ("option", "bad"), [("--lr2", "0"), ("--lr2", "fast"), ("--average", "-2")]
+    ("option", "bad"), [("--lr1", "0"), ("--lr2", "0"), ("--lr2", "fast"), ("--average", "-2")]
 )
 def test_bad_rate_or_averaging_window(photos, tmp_path, option, bad):
     proc = train(photos, tmp_path / "r", option, bad)
