@@ -159,7 +159,9 @@ def train_run(
                     calibration,
                 )
             )
-    model.save(out / "model.keras")
+    # Saved uncompiled: graph and weights only, no optimizer state or training metric (fit.py's
+    # KnownAccuracy), so it loads anywhere with a plain keras.models.load_model.
+    keras.Model(model.inputs, model.outputs, name=model.name).save(out / "model.keras")
 
     val_probs, _ = _predict(model, part["val"][0], recipe.batch_size)
     test_probs, test_ips = _predict(model, part["test"][0], recipe.batch_size)
