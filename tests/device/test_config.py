@@ -3,10 +3,12 @@
 import dataclasses
 import tomllib
 
+import numpy as np
 import pytest
 
 from device import config
 from device.__main__ import main
+from device.decision import Decider
 from device.errors import UserError
 
 EXAMPLE = config.ROOT / "device" / "config.example.toml"
@@ -45,6 +47,17 @@ def test_flap_per_compartment_layout_is_expressible():
     }
     cfg = config.parse({"servos": servos, "routes": routes}, "flaps.toml")
     assert [m.servo for m in cfg.routes["plastic"]] == ["flap3"]
+
+
+def test_labels_may_share_a_compartment():
+    """A six-class model's glass goes to trash in a five-compartment bin, confidently or not."""
+    compartments = {name: name for name in config.LABELS} | {"glass": "trash"}
+    cfg = config.parse({"compartments": compartments}, "glass.toml")
+    labels = ["cardboard", "glass", "metal", "paper", "plastic", "trash"]
+    decider = Decider(labels, cfg.compartments, threshold=0.6)
+    decider.add(np.array([0.02, 0.9, 0.04, 0.01, 0.02, 0.01]))
+    decision = decider.decide()
+    assert (decision.label, decision.compartment, decision.uncertain) == ("glass", "trash", False)
 
 
 CASES = {
