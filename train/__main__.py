@@ -87,6 +87,14 @@ def parser() -> argparse.ArgumentParser:
         "(preset: 0.5)",
     )
     p.add_argument("--split", type=_fractions, default=(0.7, 0.15, 0.15), metavar="TR,VA,TE")
+    p.add_argument(
+        "--split-from",
+        type=Path,
+        metavar="MANIFEST.csv",
+        help="keep every photo this manifest lists (a run's split.csv, a model's .split.csv) in "
+        "its split there, matched by content; only new photos are split by --split. Use it with "
+        "--init-from, so that no photo the model trained on lands in validation or test",
+    )
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--image-size", type=int, help="square input size (preset: 224)")
     p.add_argument("--alpha", type=float, help="MobileNetV2 width multiplier (preset: 1.0)")
@@ -198,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
             args.overwrite,
             args.init_from,
             unknown,
+            args.split_from,
         )
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)

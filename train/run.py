@@ -19,7 +19,7 @@ from .evaluate import score, unknown_summary
 from .fit import train_stage
 from .model import build_model, load_trained, resolve_weights
 from .presets import Recipe
-from .split import SPLITS, assign_splits, write_manifest
+from .split import SPLITS, assign_splits, pinned_splits, write_manifest
 
 
 def _predict(model: keras.Model, pixels: np.ndarray, batch_size: int) -> tuple[np.ndarray, float]:
@@ -42,18 +42,21 @@ def train_run(
     overwrite: bool = False,
     init_from: Path | None = None,
     unknown: list[str] | None = None,
+    split_from: Path | None = None,
 ) -> dict:
     """Train and evaluate one model; returns the metrics written to `out/metrics.json`.
 
     Photos of the `unknown` classes (folders beside the classes, e.g. TrashNet's `glass` for a bin
     without a glass compartment) are split like the others and trained on with a uniform target;
-    they are scored apart from the classes, by how sure the model is of them.
+    they are scored apart from the classes, by how sure the model is of them. With `split_from`
+    (a manifest) every photo it lists keeps its split there; only the others are split anew.
     """
     if (out / "model.keras").exists() and not overwrite:
         raise UserError(
             f"run folder {out} already holds a model; choose another --out or --overwrite"
         )
     weights_arg = resolve_weights(weights)
+    pinned = pinned_splits(split_from) if split_from is not None else {}
     labels = class_folders(data, classes)
     unknown = class_folders(data, unknown, "--unknown") if unknown else []
     if set(unknown) & set(labels):
@@ -66,7 +69,14 @@ def train_run(
         raise UserError(f"cannot create run folder {out}: {exc.strerror}") from None
     size = recipe.image_size
     found = scan(data, labels + unknown, size, size, recipe.resize)
-    splits = assign_splits(found.samples, fractions, seed, frozenset(unknown))
+    splits = assign_splits(found.samples, fractions, seed, frozenset(unknown), pinned)
+    if split_from is not None:
+        kept = sum(s.sha256 in pinned for s in found.samples)
+        print(
+            f"split: {kept} photos keep their split from {split_from}, "
+            f"{len(found.samples) - kept} new ones split {'/'.join(f'{f:.0%}' for f in fractions)}",
+            flush=True,
+        )
     write_manifest(out / "split.csv", found.samples, splits)
     # an unknown class's index is len(labels) or more: make_dataset gives it a uniform target
     names = labels + unknown
@@ -131,6 +141,7 @@ def train_run(
         "weights": weights,
         "init_from": str(init_from) if init_from else None,
         "split_fractions": list(fractions),
+        "split_from": str(split_from) if split_from else None,
         "seed": seed,
         "keras_version": keras.__version__,
     }

@@ -63,6 +63,13 @@ def test_init_from_missing_or_not_fitting(photos, tmp_path, tiny_run, shared_wei
     assert_user_error(proc, "--init-from", "stage2.best.weights.h5", "does not fit", "--classes")
 
 
+def test_split_from_a_missing_manifest(photos, tmp_path, shared_weights):
+    proc = train(
+        photos, tmp_path / "r", "--weights", shared_weights, "--split-from", tmp_path / "no.csv"
+    )
+    assert_user_error(proc, "--split-from", "no.csv", "file not found")
+
+
 @pytest.mark.parametrize("bad", ["70,15", "70,0,30", "a,b,c"])
 def test_bad_split_option(photos, tmp_path, bad):
     proc = train(photos, tmp_path / "r", "--split", bad)

@@ -1,7 +1,16 @@
 from collections import Counter
 
+import pytest
+
 from train.dataset import Sample
-from train.split import assign_splits, content_order, read_manifest, write_manifest
+from train.errors import UserError
+from train.split import (
+    assign_splits,
+    content_order,
+    pinned_splits,
+    read_manifest,
+    write_manifest,
+)
 
 
 def _samples(n_per_class: dict[str, int]) -> list[Sample]:
@@ -67,3 +76,26 @@ def test_unknown_classes_move_no_photo_of_the_classes():
     ignored = assign_splits(known + unknown, (0.7, 0.15, 0.15), 3)  # glass as a class
     assert {s.path: ignored[s.path] for s in known} != alone
     assert {both[s.path] for s in unknown} == {"train", "val", "test"}
+
+
+def test_pinned_photos_keep_their_split_when_photos_are_added(tmp_path):
+    old = _samples({"a": 60, "b": 40})
+    first = assign_splits(old, (0.7, 0.15, 0.15), 5)
+    new = [Sample(f"a/new{i}.jpg", "a", f"new-{i:04d}") for i in range(40)]
+    unpinned = assign_splits(old + new, (0.7, 0.15, 0.15), 5)
+    assert any(unpinned[s.path] != first[s.path] for s in old)  # the rank cut moves some
+    write_manifest(tmp_path / "split.csv", old, first)
+    pinned = pinned_splits(tmp_path / "split.csv")
+    again = assign_splits(old + new, (0.7, 0.15, 0.15), 5, pinned=pinned)
+    assert all(again[s.path] == first[s.path] for s in old)
+    per = Counter(again[s.path] for s in new)  # the new photos are cut by the fractions
+    assert per == {"test": 6, "val": 6, "train": 28}
+
+
+def test_pinned_splits_errors_name_the_file(tmp_path):
+    with pytest.raises(UserError, match="--split-from .*nope.csv: file not found"):
+        pinned_splits(tmp_path / "nope.csv")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("path,label,split,sha256\na/x.jpg,a,holdout,abc\n")
+    with pytest.raises(UserError, match="bad.csv: a/x.jpg has split 'holdout'"):
+        pinned_splits(bad)

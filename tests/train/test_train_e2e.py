@@ -116,6 +116,27 @@ def test_init_from_a_stage_checkpoint_carries_on_from_its_weights(
 
 
 @pytest.mark.slow
+def test_split_from_a_manifest_keeps_every_listed_photo_in_its_split(
+    photos, tmp_path, tiny_run, shared_weights
+):
+    from train.dataset import Sample
+    from train.split import write_manifest
+
+    rows = read_manifest(tiny_run / "split.csv")
+    rotate = {"train": "test", "test": "val", "val": "train"}  # a split no seed would draw
+    wanted = {r["path"]: rotate[r["split"]] for r in rows}
+    pins = tmp_path / "pins.csv"
+    write_manifest(pins, [Sample(r["path"], r["label"], r["sha256"]) for r in rows], wanted)
+    out = tmp_path / "pinned"
+    options = ["--weights", str(shared_weights), "--image-size", "64", "--split-from", str(pins)]
+    options += ["--init-from", str(tiny_run / "model.keras")]
+    options += ["--epochs1", "0", "--epochs2", "0", "--epochs3", "0"]
+    assert main(["--data", str(photos), "--out", str(out), *options]) == 0
+    assert {r["path"]: r["split"] for r in read_manifest(out / "split.csv")} == wanted
+    assert json.loads((out / "config.json").read_text())["split_from"] == str(pins)
+
+
+@pytest.mark.slow
 def test_averaged_stage_ends_on_the_mean_and_says_so(photos, tmp_path, tiny_run, shared_weights):
     out = tmp_path / "averaged"
     options = ["--weights", str(shared_weights), "--image-size", "64", "--batch-size", "8"]
