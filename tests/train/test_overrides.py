@@ -22,3 +22,9 @@ def test_each_learning_rate_reaches_its_own_stage():
 
 def test_no_option_leaves_the_preset_as_it_is():
     assert recipe_for() == get_preset("default")
+
+
+def test_unknown_weight_reaches_the_recipe():
+    recipe = recipe_for("--unknown-weight", "2")
+    assert recipe.unknown_weight == 2 and get_preset("default").unknown_weight == 0.5
+    assert recipe.augment == get_preset("default").augment

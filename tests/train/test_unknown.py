@@ -100,13 +100,3 @@ def test_bad_unknown_weight(photos, tmp_path, bad):
     proc = train("--data", photos, "--out", tmp_path / "r", "--unknown-weight", bad)
     assert proc.returncode == 2 and "--unknown-weight" in proc.stderr
     assert "weight from 0 to 10" in proc.stderr and "Traceback" not in proc.stderr
-
-
-def test_unknown_weight_reaches_the_recipe():
-    from train.__main__ import apply_overrides, parser
-    from train.presets import get_preset
-
-    args = parser().parse_args(["--data", "d", "--out", "o", "--unknown-weight", "2"])
-    recipe = apply_overrides(get_preset("default"), args)
-    assert recipe.unknown_weight == 2 and get_preset("default").unknown_weight == 0.5
-    assert recipe.augment == get_preset("default").augment
