@@ -19,18 +19,25 @@ THRESHOLDS = tuple(round(0.3 + 0.05 * i, 2) for i in range(14))  # 0.30 … 0.95
 
 
 def route(
-    probs: np.ndarray, y: np.ndarray, labels: list[str], threshold: float, fallback: str = "trash"
+    probs: np.ndarray,
+    y: np.ndarray,
+    labels: list[str],
+    threshold: float,
+    fallback: str = "trash",
+    compartments: dict[str, str] | None = None,
 ) -> dict:
     """Fractions of items in their own compartment, recyclables sent to the fallback, and items
-    in a wrong recyclable compartment, with each label routed to the compartment of its name."""
-    decider = Decider(labels, {lab: lab for lab in labels}, threshold, fallback)
+    in a wrong recyclable compartment. Each label goes to the compartment of its name unless
+    `compartments` sends it elsewhere (the bin config's `[compartments]`, e.g. glass to trash)."""
+    where = {lab: lab for lab in labels} | (compartments or {})
+    decider = Decider(labels, where, threshold, fallback)
     own = to_fallback = wrong = uncertain = 0
     for p, truth in zip(probs, y, strict=True):
         decider.clear()
         decider.add(p)
         decision = decider.decide()
         uncertain += decision.uncertain
-        if decision.compartment == labels[truth]:
+        if decision.compartment == where[labels[truth]]:
             own += 1
         elif decision.compartment == fallback:
             to_fallback += 1

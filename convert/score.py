@@ -3,7 +3,9 @@ again, on a split of its own manifest (`MODEL.split.csv`), with the interpreter 
 plain photos and on the backdrop shifts of `convert/shift.py`, and where the items would land at the
 bin's default confidence threshold (`convert/routing.py`); for a model trained with unknown classes
 (`python -m train --unknown`), also how many of their photos would reach a recyclable compartment.
-Writes nothing.
+With `--compartments glass=trash` (the bin config's `[compartments]`), a model with a class the bin
+has no compartment for is scored on the other classes' photos, an answer of the folded class
+counting as wrong, and the folded class's photos as to where they would land. Writes nothing.
 
 For a model converted before a shift existed, or to check a model file against its sidecar's
 figures: the plain column reproduces what `make convert` measured.
@@ -14,6 +16,8 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+
+import numpy as np
 
 from device.errors import UserError as DeviceError
 from device.model import load_sidecar, sha256_of
@@ -39,7 +43,42 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--split", choices=("val", "test"), default="val", help="default: val")
     p.add_argument("--data", type=Path, help="data root (default: the one the model was made from)")
     p.add_argument("--threads", type=int, default=2, help="interpreter threads")
+    p.add_argument(
+        "--compartments",
+        default="",
+        metavar="LABEL=COMPARTMENT,...",
+        help="labels routed to another label's compartment, as in the bin config (glass=trash)",
+    )
     return p
+
+
+def parse_compartments(text: str, labels: list[str]) -> dict[str, str]:
+    """`glass=trash,...` as {label: compartment}; one-line errors naming the part at fault. A
+    compartment must be a label that keeps its own compartment."""
+    folds = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        label, sep, compartment = (s.strip() for s in part.partition("="))
+        if not sep or label not in labels:
+            raise UserError(
+                f"--compartments {part!r}: expected LABEL=COMPARTMENT with LABEL one of {labels}"
+            )
+        folds[label] = compartment
+    own = [lab for lab in labels if lab not in folds]
+    for label, compartment in folds.items():
+        if compartment not in own:
+            raise UserError(
+                f"--compartments {label}={compartment}: the compartment must be one of {own}"
+            )
+    return folds
+
+
+def score_kept(y: np.ndarray, pred: np.ndarray, labels: list[str], kept: list[str]) -> dict:
+    """`train.evaluate.score` over the photos of the `kept` labels, with an answer of any other
+    label counted as wrong (it is in no kept class's recall or precision)."""
+    index = {labels.index(k): i for i, k in enumerate(kept)}
+    y_kept = np.array([index[t] for t in y])
+    pred_kept = np.array([index.get(int(p), -1) for p in pred])
+    return score(y_kept, pred_kept, kept)
 
 
 def rows_to_score(
@@ -73,34 +112,51 @@ def main(argv: list[str] | None = None) -> int:
     try:
         rows, unknown_rows, root, side = rows_to_score(args.model, args.split, args.data)
         labels = side["labels"]
-        images, y = load_rows(rows, root, labels, side["input"], f"{args.split} photos")
-        if unknown_rows:
-            unknown = load_rows(unknown_rows, root, labels, side["input"], "unknown photos")[0]
-        results, routes, unknown_routes = {}, {}, {}
-        for name, make in SHIFTS.items():
-            probs = run_tflite(args.model, make(images), args.threads)[0]
-            results[name] = summary(score(y, probs.argmax(1), labels))
-            routes[name] = routing.route(probs, y, labels, THRESHOLD, DECISION.fallback)
-            if unknown_rows:
-                unknown_probs = run_tflite(args.model, make(unknown), args.threads)[0]
-                unknown_routes[name] = routing.route_unknown(
-                    unknown_probs, labels, THRESHOLD, DECISION.fallback
-                )
+        folds = parse_compartments(args.compartments, labels)
+        kept = [lab for lab in labels if lab not in folds]
+        groups = {"kept": [r for r in rows if r["label"] in kept]}
+        if not groups["kept"]:
+            raise UserError(f"the {args.split} split has no photos of {kept}")
+        groups |= {lab: [r for r in rows if r["label"] == lab] for lab in folds}
+        groups["unknown"] = unknown_rows
+        photos = {
+            name: load_rows(group, root, labels, side["input"], f"{name} photos")
+            for name, group in groups.items()
+            if group
+        }
+        if "unknown" in photos:  # the fallback compartment is theirs
+            images = photos["unknown"][0]
+            photos["unknown"] = images, np.full(len(images), labels.index(DECISION.fallback))
+        y = photos["kept"][1]
+        results, routes, other_routes = {}, {}, {name: {} for name in photos if name != "kept"}
+        for shift_name, make in SHIFTS.items():
+            for name, (images, truth) in photos.items():
+                probs = run_tflite(args.model, make(images), args.threads)[0]
+                routed = routing.route(probs, truth, labels, THRESHOLD, DECISION.fallback, folds)
+                if name == "kept":
+                    results[shift_name] = summary(score_kept(truth, probs.argmax(1), labels, kept))
+                    routes[shift_name] = routed
+                else:
+                    other_routes[name][shift_name] = routed["wrong_recyclable"]
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"{args.model.name}, {args.split} split, {len(y)} photos (device.model.Classifier)")
-    rows = summary_rows(results, labels)
+    folded = "".join(f", {lab} to the {c} compartment" for lab, c in folds.items())
+    print(
+        f"{args.model.name}, {args.split} split, {len(y)} photos of {', '.join(kept)}{folded} "
+        "(device.model.Classifier)"
+    )
+    rows = summary_rows(results, kept)
     for key, name in (
         ("own_compartment", "own compartment"),
         ("wrong_recyclable", "wrong recyclable"),
     ):
         rows.append((f"{name} @{THRESHOLD:g}", *(f"{routes[n][key]:.4f}" for n in SHIFTS)))
-    if unknown_routes:
+    for name, fractions in other_routes.items():
         rows.append(
             (
-                f"{len(unknown_rows)} unknown to a recyclable @{THRESHOLD:g}",
-                *(f"{unknown_routes[n]['to_recyclable']:.4f}" for n in SHIFTS),
+                f"{len(groups[name])} {name} to a recyclable @{THRESHOLD:g}",
+                *(f"{fractions[n]:.4f}" for n in SHIFTS),
             )
         )
     print_table(rows)

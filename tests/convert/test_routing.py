@@ -38,3 +38,18 @@ def test_raising_the_threshold_never_adds_contamination():
         assert np.isclose(
             p["own_compartment"] + p["recyclable_to_fallback"] + p["wrong_recyclable"], 1
         )
+
+
+def test_a_label_routed_to_another_compartment_lands_there():
+    labels = ["glass", "metal", "trash"]
+    probs = np.array(
+        [
+            [0.9, 0.05, 0.05],  # glass, sure: the trash compartment is its own
+            [0.8, 0.1, 0.1],  # trash called glass: still in the trash compartment
+            [0.1, 0.85, 0.05],  # glass called metal: contaminates metal
+        ]
+    )
+    y = np.array([0, 2, 0])
+    r = route(probs, y, labels, threshold=0.6, compartments={"glass": "trash"})
+    assert r["own_compartment"] == 2 / 3 and r["wrong_recyclable"] == 1 / 3
+    assert route(probs, y, labels, threshold=0.6)["own_compartment"] == 1 / 3  # glass to "glass"
