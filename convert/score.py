@@ -127,7 +127,6 @@ def main(argv: list[str] | None = None) -> int:
         if "unknown" in photos:  # the fallback compartment is theirs
             images = photos["unknown"][0]
             photos["unknown"] = images, np.full(len(images), labels.index(DECISION.fallback))
-        y = photos["kept"][1]
         results, routes, other_routes = {}, {}, {name: {} for name in photos if name != "kept"}
         for shift_name, make in SHIFTS.items():
             for name, (images, truth) in photos.items():
@@ -143,8 +142,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     folded = "".join(f", {lab} to the {c} compartment" for lab, c in folds.items())
     print(
-        f"{args.model.name}, {args.split} split, {len(y)} photos of {', '.join(kept)}{folded} "
-        "(device.model.Classifier)"
+        f"{args.model.name}, {args.split} split, {len(groups['kept'])} photos of "
+        f"{', '.join(kept)}{folded} (device.model.Classifier)"
     )
     rows = summary_rows(results, kept)
     for key, name in (
