@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .errors import UserError
 from .presets import PRESETS, Recipe, get_preset
+from .twins import TWIN_SIMILARITY
 
 
 def _fractions(text: str) -> tuple[float, float, float]:
@@ -35,6 +36,20 @@ def _between(noun: str, high: float):
         return value
 
     return parse
+
+
+def _twins(text: str) -> float | None:
+    if text == "off":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(
+            f"expects a cosine similarity above 0 and at most 1, or off, got {text!r}"
+        )
+    return value
 
 
 def _positive(kind: type):
@@ -94,6 +109,14 @@ def parser() -> argparse.ArgumentParser:
         help="keep every photo this manifest lists (a run's split.csv, a model's .split.csv) in "
         "its split there, matched by content; only new photos are split by --split. Use it with "
         "--init-from, so that no photo the model trained on lands in validation or test",
+    )
+    p.add_argument(
+        "--twins",
+        type=_twins,
+        default=TWIN_SIMILARITY,
+        metavar="SIMILARITY|off",
+        help="photos whose ImageNet features are this alike (cosine) are near-copies of one shot "
+        f"and share a split (default {TWIN_SIMILARITY}); off splits them like any photos",
     )
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--image-size", type=int, help="square input size (preset: 224)")
@@ -207,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
             args.init_from,
             unknown,
             args.split_from,
+            args.twins,
         )
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -13,13 +13,14 @@ import numpy as np
 
 from . import plots
 from .data import balanced_class_weights, make_dataset, photo_weights
-from .dataset import class_folders, scan
+from .dataset import Sample, class_folders, scan
 from .errors import UserError
 from .evaluate import score, unknown_summary
 from .fit import train_stage
 from .model import build_model, load_trained, resolve_weights
 from .presets import Recipe
-from .split import SPLITS, assign_splits, pinned_splits, write_manifest
+from .split import SPLITS, TWIN, assign_splits, pinned_splits, write_manifest
+from .twins import TWIN_SIMILARITY, pooled_features, twin_groups
 
 
 def _predict(model: keras.Model, pixels: np.ndarray, batch_size: int) -> tuple[np.ndarray, float]:
@@ -29,6 +30,38 @@ def _predict(model: keras.Model, pixels: np.ndarray, batch_size: int) -> tuple[n
         verbose=0,
     )
     return probs, len(pixels) / (time.perf_counter() - t0)
+
+
+def _twin_summary(
+    twins: np.ndarray | None,
+    splits: dict[str, str],
+    samples: list[Sample],
+    similarity: float | None,
+) -> dict:
+    """What the near-copy check found, as the run's metrics keep it, with a line to print."""
+    if twins is None:
+        why = "no pretrained weights" if similarity is not None else "--twins off"
+        return {"checked": False, "line": f"near-copies: not looked for ({why})"}
+    _, sizes = np.unique(twins, return_counts=True)
+    grouped = int(sizes[sizes > 1].sum())
+    held_out = sorted(s.path for s in samples if splits[s.path] == TWIN)
+    line = (
+        f"near-copies (ImageNet features, cosine ≥ {similarity}): {grouped} photos in "
+        f"{int((sizes > 1).sum())} groups, each group within one split"
+    )
+    if held_out:
+        line += (
+            f"; {len(held_out)} held-out photos of --split-from have a near-copy in training and "
+            f"are left out of validation and test (split {TWIN!r})"
+        )
+    return {
+        "checked": True,
+        "similarity": similarity,
+        "grouped_photos": grouped,
+        "groups": int((sizes > 1).sum()),
+        "left_out": held_out,
+        "line": line,
+    }
 
 
 def train_run(
@@ -43,6 +76,7 @@ def train_run(
     init_from: Path | None = None,
     unknown: list[str] | None = None,
     split_from: Path | None = None,
+    twin_similarity: float | None = TWIN_SIMILARITY,
 ) -> dict:
     """Train and evaluate one model; returns the metrics written to `out/metrics.json`.
 
@@ -50,6 +84,8 @@ def train_run(
     without a glass compartment) are split like the others and trained on with a uniform target;
     they are scored apart from the classes, by how sure the model is of them. With `split_from`
     (a manifest) every photo it lists keeps its split there; only the others are split anew.
+    Near-copies (ImageNet features at cosine similarity ≥ `twin_similarity`, `train/twins.py`)
+    share a split; None splits them like any photos, as do runs without pretrained weights.
     """
     if (out / "model.keras").exists() and not overwrite:
         raise UserError(
@@ -69,7 +105,16 @@ def train_run(
         raise UserError(f"cannot create run folder {out}: {exc.strerror}") from None
     size = recipe.image_size
     found = scan(data, labels + unknown, size, size, recipe.resize)
-    splits = assign_splits(found.samples, fractions, seed, frozenset(unknown), pinned)
+    verbose = 1 if sys.stdout.isatty() else 2
+    keras.utils.set_random_seed(seed)
+    model, base = build_model(
+        len(labels), size, recipe.alpha, weights_arg, recipe.dense_units, recipe.dropout
+    )
+    twins = None
+    if twin_similarity is not None and weights_arg is not None:
+        features = pooled_features(model, found.pixels, recipe.batch_size, verbose)
+        twins = twin_groups(features, twin_similarity)
+    splits = assign_splits(found.samples, fractions, seed, frozenset(unknown), pinned, twins)
     if split_from is not None:
         kept = sum(s.sha256 in pinned for s in found.samples)
         print(
@@ -77,6 +122,8 @@ def train_run(
             f"{len(found.samples) - kept} new ones split {'/'.join(f'{f:.0%}' for f in fractions)}",
             flush=True,
         )
+    twin_summary = _twin_summary(twins, splits, found.samples, twin_similarity)
+    print(twin_summary["line"], flush=True)
     write_manifest(out / "split.csv", found.samples, splits)
     # an unknown class's index is len(labels) or more: make_dataset gives it a uniform target
     names = labels + unknown
@@ -97,7 +144,11 @@ def train_run(
     n_known = {n: sum(counts[n][lab] for lab in labels) for n in SPLITS}
     for name in SPLITS:
         if n_known[name] == 0:
-            raise UserError(f"the {name} split is empty: {data} has too few images for --split")
+            hint = "; near-copies share a split (--twins off splits them apart)"
+            hint = hint if twins is not None else ""
+            raise UserError(
+                f"the {name} split is empty: {data} has too few images for --split{hint}"
+            )
     print(
         f"{len(found.samples)} photos in {len(labels)} classes, {len(found.skipped)} skipped; "
         f"train/val/test = {', '.join(str(n_known[n]) for n in SPLITS)}",
@@ -106,10 +157,6 @@ def train_run(
     for rel, why in found.skipped:
         print(f"  skipped {rel}: {why}")
 
-    keras.utils.set_random_seed(seed)
-    model, base = build_model(
-        len(labels), size, recipe.alpha, weights_arg, recipe.dense_units, recipe.dropout
-    )
     if init_from is not None:
         load_trained(model, init_from, labels)
     train_x, train_y = part["train"]
@@ -124,7 +171,6 @@ def train_run(
         photo_weights(train_y, class_weight, recipe.unknown_weight),
     )
     val_ds = make_dataset(*part["val"], len(labels), recipe.batch_size).cache()
-    verbose = 1 if sys.stdout.isatty() else 2
     config = {
         "preset": recipe.name,
         "recipe": asdict(recipe),
@@ -142,6 +188,7 @@ def train_run(
         "init_from": str(init_from) if init_from else None,
         "split_fractions": list(fractions),
         "split_from": str(split_from) if split_from else None,
+        "twin_similarity": twin_similarity if twins is not None else None,
         "seed": seed,
         "keras_version": keras.__version__,
     }
@@ -182,6 +229,7 @@ def train_run(
         "preset": recipe.name,
         "labels": labels,
         "counts": counts,
+        "twins": {k: v for k, v in twin_summary.items() if k != "line"},
         "skipped": [{"path": p, "reason": r} for p, r in found.skipped],
         "class_weight": {labels[k]: v for k, v in class_weight.items()},
         "stages": [{k: v for k, v in st.items() if k != "history"} for st in stages],
@@ -202,7 +250,7 @@ def train_run(
         f"photos: {len(found.samples)} used, {len(found.skipped)} skipped",
     ]
     report += [f"  skipped {p}: {r}" for p, r in found.skipped]
-    report += ["", "per split: " + json.dumps(counts), ""]
+    report += ["", "per split: " + json.dumps(counts), twin_summary["line"], ""]
     for st in metrics["stages"]:
         report.append(
             f"stage {st['stage']}: {st['epochs_run']} epochs, "

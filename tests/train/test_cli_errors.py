@@ -3,6 +3,7 @@
 import pytest
 from PIL import Image
 
+from tests.conftest import ALIKE
 from tests.helpers import assert_user_error, run_module
 
 
@@ -47,7 +48,7 @@ def test_weights_file_missing_or_not_fitting(photos, tmp_path, shared_weights):
 
 
 def test_init_from_missing_or_not_fitting(photos, tmp_path, tiny_run, shared_weights):
-    common = ("--weights", shared_weights, "--init-from")
+    common = ("--weights", shared_weights, *ALIKE, "--init-from")
     proc = train(photos, tmp_path / "r", *common, tmp_path / "nope.keras")
     assert_user_error(proc, "--init-from file not found", "nope.keras")
     proc = train(

@@ -7,7 +7,7 @@ import keras
 import numpy as np
 import pytest
 
-from tests.conftest import CLASSES
+from tests.conftest import ALIKE, CLASSES
 from tests.helpers import assert_user_error, run_module
 from train.dataset import scan
 from train.errors import UserError
@@ -90,7 +90,7 @@ def test_labels_must_match_the_sidecar(converted, shared_weights):
 
 def test_cli_errors(converted, photos, shared_weights, tmp_path):
     def train(*extra):
-        options = ("--weights", shared_weights, "--image-size", "64", "--epochs1", "0")
+        options = ("--weights", shared_weights, "--image-size", "64", *ALIKE, "--epochs1", "0")
         return run_module("train", "--data", photos, "--out", tmp_path / "r", *options, *extra)
 
     bare = tmp_path / "bare.tflite"  # no sidecar: only the shapes can tell
@@ -109,7 +109,7 @@ def test_a_run_goes_on_from_a_tflite(converted, photos, shared_weights, tmp_path
     """An evaluate-only run from the float32 file scores what the run it came from scored."""
     out = tmp_path / "again"
     fp32 = converted[0].with_name("tiny_fp32.tflite")
-    options = ["--weights", str(shared_weights), "--image-size", "64"]
+    options = ["--weights", str(shared_weights), "--image-size", "64", *ALIKE]
     options += ["--epochs1", "0", "--epochs2", "0", "--epochs3", "0"]
     proc = run_module("train", "--data", photos, "--out", out, "--init-from", fp32, *options)
     assert proc.returncode == 0, proc.stderr[-2000:]

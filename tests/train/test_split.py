@@ -5,6 +5,7 @@ import pytest
 from train.dataset import Sample
 from train.errors import UserError
 from train.split import (
+    TWIN,
     assign_splits,
     content_order,
     pinned_splits,
@@ -97,5 +98,49 @@ def test_pinned_splits_errors_name_the_file(tmp_path):
         pinned_splits(tmp_path / "nope.csv")
     bad = tmp_path / "bad.csv"
     bad.write_text("path,label,split,sha256\na/x.jpg,a,holdout,abc\n")
-    with pytest.raises(UserError, match="bad.csv: a/x.jpg has split 'holdout'"):
+    with pytest.raises(UserError, match="bad.csv: a/x.jpg has split 'holdout'.*test, twin"):
         pinned_splits(bad)
+
+
+def test_near_copies_share_a_split():
+    s = _samples({"a": 60, "b": 40})
+    # photos 0-4 of a, 10-11 of a with 5 of b (across classes), the rest alone
+    twins = list(range(len(s)))
+    for i in range(5):
+        twins[i] = 0
+    twins[10] = twins[11] = twins[60 + 5] = 10
+    splits = assign_splits(s, (0.7, 0.15, 0.15), 3, twins=twins)
+    assert len({splits[s[i].path] for i in range(5)}) == 1
+    assert len({splits[s[i].path] for i in (10, 11, 65)}) == 1
+    # a group counts once towards its class's cut: a's 60 photos are 55 groups
+    per = Counter(
+        splits[x.path] for x in s[:60] if x.path not in {s[i].path for i in (1, 2, 3, 4, 11)}
+    )
+    assert (per["test"], per["val"]) == (round(0.15 * 55), round(0.15 * 55))
+
+
+def test_a_pinned_held_out_photo_beside_a_pinned_training_copy_is_left_out(tmp_path):
+    s = _samples({"a": 40})
+    first = assign_splits(s, (0.6, 0.2, 0.2), 1)  # made without looking for near-copies
+    write_manifest(tmp_path / "split.csv", s, first)
+    pinned = pinned_splits(tmp_path / "split.csv")
+    train = [x for x in s if first[x.path] == "train"]
+    val = [x for x in s if first[x.path] == "val"]
+    test = [x for x in s if first[x.path] == "test"]
+    new = [Sample(f"a/new{i}.jpg", "a", f"new-{i}") for i in range(3)]
+    group = {x.path: i for i, x in enumerate(s + new)}
+    # test[0] is a near-copy of train[0]; val[0] of test[1] (both held out); new photos join
+    # train[1], val[1] and a group of their own
+    for a, b in ((test[0], train[0]), (val[0], test[1]), (new[0], train[1]), (new[1], val[1])):
+        group[a.path] = group[b.path]
+    both = s + new
+    again = assign_splits(
+        both, (0.6, 0.2, 0.2), 1, pinned=pinned, twins=[group[x.path] for x in both]
+    )
+    assert again[test[0].path] == TWIN and again[train[0].path] == "train"
+    assert (again[val[0].path], again[test[1].path]) == ("val", "test")
+    assert (again[new[0].path], again[new[1].path]) == ("train", "val")
+    assert all(again[x.path] == first[x.path] for x in s if x is not test[0])
+    # the manifest written with a TWIN row reads back as pins
+    write_manifest(tmp_path / "again.csv", both, again)
+    assert pinned_splits(tmp_path / "again.csv")[test[0].sha256] == TWIN

@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 
+from tests.conftest import ALIKE
 from train.__main__ import main
 from train.split import read_manifest
 
@@ -69,7 +70,7 @@ def test_init_from_a_trained_model_starts_where_it_ended(
     photos, tmp_path, tiny_run, shared_weights
 ):
     out = tmp_path / "again"
-    options = ["--weights", str(shared_weights), "--image-size", "64"]
+    options = ["--weights", str(shared_weights), "--image-size", "64", *ALIKE]
     options += ["--epochs1", "0", "--epochs2", "0", "--epochs3", "0"]  # evaluate only
     rc = main(
         [
@@ -99,7 +100,7 @@ def test_init_from_a_stage_checkpoint_carries_on_from_its_weights(
 
     checkpoint = tiny_run / "checkpoints" / "stage2.best.weights.h5"
     out = tmp_path / "carried"
-    options = ["--weights", str(shared_weights), "--image-size", "64", "--init-from"]
+    options = ["--weights", str(shared_weights), "--image-size", "64", *ALIKE, "--init-from"]
     options += [str(checkpoint), "--epochs1", "0", "--epochs2", "0", "--epochs3", "0"]
     assert main(["--data", str(photos), "--out", str(out), *options]) == 0
     expected, _ = build_model(5, 64, 1.0, str(shared_weights))
@@ -128,7 +129,8 @@ def test_split_from_a_manifest_keeps_every_listed_photo_in_its_split(
     pins = tmp_path / "pins.csv"
     write_manifest(pins, [Sample(r["path"], r["label"], r["sha256"]) for r in rows], wanted)
     out = tmp_path / "pinned"
-    options = ["--weights", str(shared_weights), "--image-size", "64", "--split-from", str(pins)]
+    options = ["--weights", str(shared_weights), "--image-size", "64", *ALIKE]
+    options += ["--split-from", str(pins)]
     options += ["--init-from", str(tiny_run / "model.keras")]
     options += ["--epochs1", "0", "--epochs2", "0", "--epochs3", "0"]
     assert main(["--data", str(photos), "--out", str(out), *options]) == 0
@@ -139,7 +141,7 @@ def test_split_from_a_manifest_keeps_every_listed_photo_in_its_split(
 @pytest.mark.slow
 def test_averaged_stage_ends_on_the_mean_and_says_so(photos, tmp_path, tiny_run, shared_weights):
     out = tmp_path / "averaged"
-    options = ["--weights", str(shared_weights), "--image-size", "64", "--batch-size", "8"]
+    options = ["--weights", str(shared_weights), "--image-size", "64", *ALIKE, "--batch-size", "8"]
     options += ["--epochs1", "0", "--epochs2", "2", "--epochs3", "0", "--unfreeze", "30"]
     options += ["--init-from", str(tiny_run / "model.keras"), "--lr2", "1e-5", "--average", "2"]
     assert main(["--data", str(photos), "--out", str(out), *options]) == 0
