@@ -38,6 +38,14 @@ def parser() -> argparse.ArgumentParser:
         help="fail if a TFLite variant's test accuracy is more than this many points "
         "below the float model's",
     )
+    p.add_argument(
+        "--measure",
+        type=Path,
+        metavar="MODEL.tflite",
+        help="measure this int8 file instead of converting anew: a shipped model re-measured on "
+        "its run's amended split; the run must be that file rebuilt, trained no further "
+        "(python -m train --init-from MODEL.tflite --epochs1 0 --epochs2 0 --epochs3 0)",
+    )
     p.add_argument("--data", type=Path, help="data root, if the photos moved since training")
     p.add_argument("--threads", type=int, default=2, help="interpreter threads for verification")
     return p
@@ -73,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
         if not 1 <= args.representative <= 5000:
             raise UserError(f"--representative {args.representative} must be between 1 and 5000")
         check_writable(args.out)
+        if args.measure is not None and variants != ["int8"]:
+            raise UserError(f"--measure {args.measure} measures one int8 file: drop --variants")
         from .pipeline import convert_run  # late: TensorFlow start-up is slow
 
         ok = convert_run(
@@ -83,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
             args.max_drop,
             args.data,
             args.threads,
+            args.measure,
         )
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -29,6 +30,29 @@ def variant_path(out: Path, variant: str) -> Path:
     return out.with_name(stem + out.suffix)
 
 
+def check_rebuilt_from(run_dir: Path, model: Path) -> None:
+    """The run is `model` rebuilt into Keras and trained no further, so that its float figures
+    are that file's own (`--measure`); one-line errors otherwise."""
+    if not model.is_file():
+        raise UserError(f"--measure {model}: file not found")
+    config = json.loads((run_dir / "config.json").read_text())
+    source = Path(config.get("init_from") or "")
+    stages = json.loads((run_dir / "metrics.json").read_text())["stages"]
+    if (
+        source.suffix != ".tflite"
+        or not source.is_file()
+        or source.read_bytes() != model.read_bytes()
+    ):
+        raise UserError(
+            f"--measure {model}: {run_dir} was not rebuilt from it (--init-from {source or 'none'})"
+        )
+    if stages:
+        raise UserError(
+            f"--measure {model}: {run_dir} trained on after the rebuild "
+            f"({sum(s['epochs_run'] for s in stages)} epochs); its float model is another"
+        )
+
+
 def convert_run(
     run_dir: Path,
     out: Path,
@@ -37,13 +61,18 @@ def convert_run(
     max_drop: float,
     data_root: Path | None,
     threads: int,
+    measure: Path | None = None,
 ) -> bool:
     """Convert, verify and write every variant; False when one fails the --max-drop guard.
 
     A variant that fails keeps its files as `<stem>.rejected.tflite/.json` for inspection and never
-    replaces a model already at its path.
+    replaces a model already at its path. With `measure` (an int8 file the run was rebuilt from)
+    that file's bytes are verified and written instead of a new conversion.
     """
     run = open_run(run_dir, data_root)
+    if measure is not None:
+        check_rebuilt_from(run_dir, measure)
+    rebuilt = measure.read_bytes() if measure is not None else None
     model = keras.models.load_model(run_dir / "model.keras")
     if model.output_shape[-1] != len(run.labels):
         raise UserError(
@@ -84,7 +113,9 @@ def convert_run(
         final = variant_path(out, variant)
         staged = final.with_name(final.stem + ".rejected.tflite")
         t0 = time.perf_counter()
-        staged.write_bytes(convert(model, variant, rep_images if variant == "int8" else None))
+        staged.write_bytes(
+            rebuilt or convert(model, variant, rep_images if variant == "int8" else None)
+        )
         convert_s = time.perf_counter() - t0
         sidecar.write(staged, sidecar.build(run, staged, VARIANTS[variant], {}, {}))
         probs, invoke_ms, tensors = run_tflite(staged, test_images, threads)
@@ -133,7 +164,8 @@ def convert_run(
             sidecar.write(final, doc)
             staged.with_suffix(".json").unlink()
             shutil.copyfile(run_dir / "split.csv", final.with_suffix(".split.csv"))
-            _write_report(final, run_dir, run.labels, scores, variant, routes)
+            # a re-measured model keeps its training runs' curves and reports, not the rebuild's
+            _write_report(final, run_dir, run.labels, scores, variant, routes, measure is None)
         else:
             sidecar.write(staged, doc)
             ok = False
@@ -150,9 +182,11 @@ def _write_report(
     scores: dict,
     variant: str,
     routes: list[dict],
+    copy_training: bool,
 ) -> None:
     """`<stem>.report/`: this model's own test-split report, confusion matrix and routing against
-    the confidence threshold, beside the training run's curves, report and metrics."""
+    the confidence threshold, beside the training run's curves, report and metrics (copied from
+    `run_dir` with `copy_training`, else kept as they are)."""
     folder = model_path.with_suffix(".report")
     folder.mkdir(exist_ok=True)
     (folder / "classification_report.txt").write_text(
@@ -176,7 +210,7 @@ def _write_report(
         ("report.txt", "training_report.txt"),
         ("metrics.json", "training_metrics.json"),
     ):
-        if (run_dir / name).is_file():
+        if copy_training and (run_dir / name).is_file():
             shutil.copyfile(run_dir / name, folder / dest)
 
 

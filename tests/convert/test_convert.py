@@ -134,3 +134,39 @@ def test_moved_data_and_mismatched_labels(tiny_run, tmp_path):
     (run / "config.json").write_text(json.dumps(config))
     proc = run_cli(str(run), "--out", str(tmp_path / "m.tflite"))
     assert_user_error(proc, "5 outputs", "6 labels")
+
+
+@pytest.mark.slow
+def test_measure_rewrites_a_models_sidecar_on_its_rebuilt_run(
+    converted, tiny_run, photos, shared_weights, tmp_path
+):
+    """A model re-measured on the run rebuilt from it keeps its bytes; its sidecar and manifest
+    follow that run (here the same split, so the same figures)."""
+    from tests.conftest import ALIKE
+    from train.split import read_manifest
+
+    model = tmp_path / "m_int8.tflite"
+    shutil.copy(converted[0], model)
+    rebuilt = tmp_path / "rebuilt"
+    options = ["--weights", shared_weights, "--image-size", "64", *ALIKE, "--init-from", model]
+    options += ["--epochs1", "0", "--epochs2", "0", "--epochs3", "0"]
+    options += ["--split-from", tiny_run / "split.csv"]
+    proc = run_module("train", "--data", photos, "--out", rebuilt, *options)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = tmp_path / "again_int8.tflite"
+    proc = run_cli(rebuilt, "--out", out, "--measure", model, "--max-drop", "100")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert out.read_bytes() == model.read_bytes()
+    side, before = (json.loads(p.with_suffix(".json").read_text()) for p in (out, converted[0]))
+    assert side["sha256"] == before["sha256"] and side["source"]["run"] == str(rebuilt)
+    assert side["metrics"]["tflite"] == before["metrics"]["tflite"]
+    tests = [r for r in read_manifest(out.with_suffix(".split.csv")) if r["split"] == "test"]
+    assert side["metrics"]["n_test"] == len(tests)
+    report = out.with_suffix(".report")  # the rebuild's empty training record is not copied
+    assert (report / "confusion_matrix.png").is_file()
+    assert not (report / "training_report.txt").exists()
+    # a run that trained, or was rebuilt from another file, is not the model's own
+    proc = run_cli(tiny_run, "--out", out, "--measure", model)
+    assert_user_error(proc, "--measure", "m_int8.tflite", "was not rebuilt from it")
+    proc = run_cli(rebuilt, "--out", out, "--measure", model, "--variants", "int8,fp16")
+    assert_user_error(proc, "--measure", "drop --variants")
