@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+SAMPLES = REPO / "models" / "samples"  # TrashNet test-split photos (MIT, see their LICENSE)
 
 
 def run_module(module: str, *args: str | Path, timeout: float = 600) -> subprocess.CompletedProcess:

@@ -1,10 +1,11 @@
 """Every user mistake: one line on stderr naming the culprit, exit code 2, no traceback."""
 
+import numpy as np
 import pytest
 from PIL import Image
 
 from tests.conftest import ALIKE
-from tests.helpers import assert_user_error, run_module
+from tests.helpers import SAMPLES, assert_user_error, run_module
 
 
 def train(data, out, *extra):
@@ -99,3 +100,20 @@ def test_bad_rate_or_averaging_window(photos, tmp_path, option, bad):
     proc = train(photos, tmp_path / "r", option, bad)
     assert proc.returncode == 2 and option in proc.stderr and "positive" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_twins_setting_and_a_split_left_empty_by_near_copies(tmp_path, shared_weights):
+    proc = train(tmp_path, tmp_path / "r", "--weights", "none", "--twins", "1.5")
+    assert_user_error(proc, "--twins", "at most 1, or off", "'1.5'")
+    # each class is six shots of one item, moved and relit a little: one group of near-copies
+    # a class, which cannot be cut into train, validation and test
+    data = tmp_path / "data"
+    for label, name in (("metal", "metal166.jpg"), ("paper", "paper82.jpg")):
+        (data / label).mkdir(parents=True)
+        rgb = np.asarray(Image.open(SAMPLES / label / name).convert("RGB")).astype(np.float32)
+        for i in range(6):
+            shot = np.clip(np.roll(rgb, 4 * i, axis=1) * (1 + 0.02 * i), 0, 255).astype(np.uint8)
+            Image.fromarray(shot).save(data / label / f"{i}.jpg")
+    options = ("--weights", shared_weights, "--classes", "metal,paper", "--epochs1", "0")
+    proc = train(data, tmp_path / "r", *options, "--epochs2", "0", "--epochs3", "0")
+    assert_user_error(proc, "split is empty", "near-copies share a split", "--twins off")

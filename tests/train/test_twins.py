@@ -1,11 +1,9 @@
 import numpy as np
 from PIL import Image
 
-from tests.helpers import REPO
+from tests.helpers import SAMPLES
 from train.images import resize
 from train.twins import TWIN_SIMILARITY, twin_groups, unit_features
-
-SAMPLES = REPO / "models" / "samples"  # TrashNet test-split photos (MIT, see their LICENSE)
 
 
 def test_groups_join_near_copies_transitively_whatever_the_block():
