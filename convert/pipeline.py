@@ -30,27 +30,26 @@ def variant_path(out: Path, variant: str) -> Path:
     return out.with_name(stem + out.suffix)
 
 
-def check_rebuilt_from(run_dir: Path, model: Path) -> None:
-    """The run is `model` rebuilt into Keras and trained no further, so that its float figures
-    are that file's own (`--measure`); one-line errors otherwise."""
+def rebuilt_from(run_dir: Path, model: Path) -> bytes:
+    """`model`'s bytes, once the run is checked to be it rebuilt into Keras and trained no
+    further, so that its float figures are that file's own (`--measure`); one-line errors."""
     if not model.is_file():
         raise UserError(f"--measure {model}: file not found")
+    data = model.read_bytes()
     config = json.loads((run_dir / "config.json").read_text())
-    source = Path(config.get("init_from") or "")
+    init_from = config.get("init_from") or "none"
+    source = Path(init_from)
     stages = json.loads((run_dir / "metrics.json").read_text())["stages"]
-    if (
-        source.suffix != ".tflite"
-        or not source.is_file()
-        or source.read_bytes() != model.read_bytes()
-    ):
+    if source.suffix != ".tflite" or not source.is_file() or source.read_bytes() != data:
         raise UserError(
-            f"--measure {model}: {run_dir} was not rebuilt from it (--init-from {source or 'none'})"
+            f"--measure {model}: {run_dir} was not rebuilt from it (--init-from {init_from})"
         )
     if stages:
         raise UserError(
             f"--measure {model}: {run_dir} trained on after the rebuild "
             f"({sum(s['epochs_run'] for s in stages)} epochs); its float model is another"
         )
+    return data
 
 
 def convert_run(
@@ -70,9 +69,7 @@ def convert_run(
     that file's bytes are verified and written instead of a new conversion.
     """
     run = open_run(run_dir, data_root)
-    if measure is not None:
-        check_rebuilt_from(run_dir, measure)
-    rebuilt = measure.read_bytes() if measure is not None else None
+    rebuilt = rebuilt_from(run_dir, measure) if measure is not None else None
     model = keras.models.load_model(run_dir / "model.keras")
     if model.output_shape[-1] != len(run.labels):
         raise UserError(

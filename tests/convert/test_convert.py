@@ -167,6 +167,6 @@ def test_measure_rewrites_a_models_sidecar_on_its_rebuilt_run(
     assert not (report / "training_report.txt").exists()
     # a run that trained, or was rebuilt from another file, is not the model's own
     proc = run_cli(tiny_run, "--out", out, "--measure", model)
-    assert_user_error(proc, "--measure", "m_int8.tflite", "was not rebuilt from it")
+    assert_user_error(proc, "--measure", "m_int8.tflite", "not rebuilt from it (--init-from none)")
     proc = run_cli(rebuilt, "--out", out, "--measure", model, "--variants", "int8,fp16")
     assert_user_error(proc, "--measure", "drop --variants")
