@@ -43,11 +43,11 @@ def _twin_summary(
         why = "no pretrained weights" if similarity is not None else "--twins off"
         return {"checked": False, "line": f"near-copies: not looked for ({why})"}
     _, sizes = np.unique(twins, return_counts=True)
-    grouped = int(sizes[sizes > 1].sum())
+    grouped, groups = int(sizes[sizes > 1].sum()), int((sizes > 1).sum())
     held_out = sorted(s.path for s in samples if splits[s.path] == TWIN)
     line = (
         f"near-copies (ImageNet features, cosine ≥ {similarity}): {grouped} photos in "
-        f"{int((sizes > 1).sum())} groups, each group within one split"
+        f"{groups} groups, each group within one split"
     )
     if held_out:
         line += (
@@ -58,7 +58,7 @@ def _twin_summary(
         "checked": True,
         "similarity": similarity,
         "grouped_photos": grouped,
-        "groups": int((sizes > 1).sum()),
+        "groups": groups,
         "left_out": held_out,
         "line": line,
     }
