@@ -164,6 +164,13 @@ def parser() -> argparse.ArgumentParser:
         help="zoom in by up to F (0-0.9: the visible side shrinks to 1-F), beyond the preset's "
         "zoom of ±0.2",
     )
+    p.add_argument(
+        "--mixup",
+        type=_between("alpha", 2),
+        metavar="ALPHA",
+        help="blend each training photo with another, targets too (MixUp), by a Beta(ALPHA, ALPHA) "
+        "weight; 0.2 is usual, 0 turns it off (preset: 0)",
+    )
     p.add_argument("--overwrite", action="store_true", help="replace a model already in --out")
     return p
 
@@ -182,6 +189,7 @@ OVERRIDES: dict[str, tuple[tuple[str, str], ...]] = {
     "backdrop": (("augment", "backdrop"),),
     "texture": (("augment", "texture"),),
     "zoom_in": (("augment", "zoom_in"),),
+    "mixup": (("augment", "mixup"),),
 }
 
 

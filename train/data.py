@@ -6,6 +6,7 @@ import numpy as np
 import tensorflow as tf
 
 from .augment import build_augmenter
+from .mixup import mixup
 from .presets import Augment
 
 
@@ -19,7 +20,8 @@ def make_dataset(
     weights: np.ndarray | None = None,
 ) -> tf.data.Dataset:
     """Batches of (float32 RGB 0–255, targets[, weights]). With `augment`, shuffled and augmented
-    each epoch; with `weights` (one per photo), each batch carries its photos' loss weights.
+    each epoch (and blended in pairs if `augment.mixup`); with `weights` (one per photo), each
+    batch carries its photos' loss weights.
 
     A label index of `n_classes` or more marks a photo of an unknown class (`--unknown`): its target
     is the uniform distribution, so the model learns to be unsure of it (outlier exposure) and the
@@ -43,6 +45,8 @@ def make_dataset(
     if augment is not None:
         aug = build_augmenter(augment, seed)
         ds = ds.map(lambda x, *rest: (aug(x), *rest), num_parallel_calls=tf.data.AUTOTUNE)
+        if augment.mixup:
+            ds = ds.map(mixup(augment.mixup), num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)
 
 

@@ -44,6 +44,7 @@ class Augment:
     noise_std: float = 0.0  # std of sensor noise in 0–255 units
     backdrop: float = 0.0  # probability of recolouring the white backdrop (augment.py)
     texture: float = 0.0  # share of the recoloured backdrops that are mottled, not one colour
+    mixup: float = 0.0  # alpha of MixUp's Beta(alpha, alpha) blend of two photos (train/mixup.py)
 
 
 @dataclass(frozen=True)

@@ -86,11 +86,17 @@ def test_bad_backdrop_probability(photos, tmp_path, option, bad):
     assert "probability from 0 to 1" in proc.stderr
 
 
-@pytest.mark.parametrize("bad", ["0.95", "-0.1", "close"])
-def test_bad_zoom_in(photos, tmp_path, bad):
-    proc = train(photos, tmp_path / "r", "--zoom-in", bad)
-    assert proc.returncode == 2 and "--zoom-in" in proc.stderr and "Traceback" not in proc.stderr
-    assert "fraction from 0 to 0.9" in proc.stderr
+@pytest.mark.parametrize(
+    ("option", "bad", "expected"),
+    [
+        *(("--zoom-in", bad, "fraction from 0 to 0.9") for bad in ("0.95", "-0.1", "close")),
+        *(("--mixup", bad, "alpha from 0 to 2") for bad in ("3", "-0.2", "some")),
+    ],
+)
+def test_bad_zoom_in_or_mixup(photos, tmp_path, option, bad, expected):
+    proc = train(photos, tmp_path / "r", option, bad)
+    assert proc.returncode == 2 and option in proc.stderr and "Traceback" not in proc.stderr
+    assert expected in proc.stderr
 
 
 @pytest.mark.parametrize(

@@ -28,3 +28,10 @@ def test_unknown_weight_reaches_the_recipe():
     recipe = recipe_for("--unknown-weight", "2")
     assert recipe.unknown_weight == 2 and get_preset("default").unknown_weight == 0.5
     assert recipe.augment == get_preset("default").augment
+
+
+def test_mixup_reaches_the_augmentation_only():
+    preset = get_preset("default")
+    recipe = recipe_for("--mixup", "0.2")
+    assert recipe.augment == replace(preset.augment, mixup=0.2) and preset.augment.mixup == 0
+    assert recipe.stage2 == preset.stage2
