@@ -165,6 +165,13 @@ def parser() -> argparse.ArgumentParser:
         "zoom of ±0.2",
     )
     p.add_argument(
+        "--aspect",
+        type=_between("fraction", 0.9),
+        metavar="F",
+        help="zoom the height alone by up to ±F (0-0.9), the width kept: items taller or squatter, "
+        "as cameras of other frame shapes show them (preset: 0)",
+    )
+    p.add_argument(
         "--mixup",
         type=_between("alpha", 2),
         metavar="ALPHA",
@@ -189,6 +196,7 @@ OVERRIDES: dict[str, tuple[tuple[str, str], ...]] = {
     "backdrop": (("augment", "backdrop"),),
     "texture": (("augment", "texture"),),
     "zoom_in": (("augment", "zoom_in"),),
+    "aspect": (("augment", "aspect"),),
     "mixup": (("augment", "mixup"),),
 }
 

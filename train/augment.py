@@ -86,6 +86,18 @@ def build_augmenter(spec: Augment, seed: int):
             keras.layers.RandomZoom(
                 (-max(spec.zoom, spec.zoom_in), spec.zoom), fill_mode=spec.fill_mode, seed=seed
             ),
+            *(
+                [
+                    keras.layers.RandomZoom(
+                        (-spec.aspect, spec.aspect),
+                        (0.0, 0.0),
+                        fill_mode=spec.fill_mode,
+                        seed=seed + 1,
+                    )
+                ]
+                if spec.aspect
+                else []
+            ),
             *([keras.layers.RandomFlip("horizontal", seed=seed)] if spec.flip else []),
         ],
         name="geometric",

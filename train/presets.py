@@ -30,6 +30,9 @@ class Augment:
     # zoom in further, by up to this fraction (the visible side shrinks to 1 - zoom_in): closer
     # and tighter framings than TrashNet's, where the item's own texture fills more of the photo
     zoom_in: float = 0.0
+    # ± fraction by which the height alone is zoomed, the width kept: items taller or squatter,
+    # as a camera with another frame shape (upright 3:4, 16:9) shows them once stretched square
+    aspect: float = 0.0
     flip: bool = True
     brightness: tuple[float, float] = (0.8, 1.2)
     fill_mode: str = "nearest"

@@ -1,5 +1,7 @@
 """Training-time augmentation: what it changes and what it must leave alone."""
 
+from dataclasses import replace
+
 import numpy as np
 import tensorflow as tf
 
@@ -101,3 +103,21 @@ def test_zoom_in_frames_closer_and_never_further():
     area = _square_area_after(0.5)  # the visible side shrinks to 50–100 %: 1–4 times the area
     assert area.min() >= 60 and area.max() <= 260
     assert area.max() > 120 and len(set(area.tolist())) > 4
+
+
+def _extent(mask: np.ndarray, axis: int) -> np.ndarray:
+    """Per image, how many columns (axis 1) or rows (axis 2) hold any dark pixel."""
+    return mask.any(axis=axis).sum(axis=1)
+
+
+def test_aspect_zooms_the_height_alone():
+    img = np.full((16, 32, 32, 3), 230, np.float32)
+    img[:, 12:20, 12:20] = 20  # a dark 8×8 item in the middle of a white backdrop
+    still = Augment(rotation_deg=0, shift=0, zoom=0, flip=False, brightness=(1, 1))
+    out = build_augmenter(replace(still, aspect=0.5), seed=3)(tf.constant(img)).numpy()
+    dark = out.mean(axis=3) < 125
+    assert (np.abs(_extent(dark, 1) - 8) <= 1).all()  # every item keeps its width...
+    heights = _extent(dark, 2)
+    assert heights.min() <= 7 and heights.max() >= 10  # ...and gets taller or squatter
+    same = build_augmenter(still, seed=3)(tf.constant(img)).numpy()
+    assert (_extent(same.mean(axis=3) < 125, 2) == 8).all()

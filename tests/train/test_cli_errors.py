@@ -91,9 +91,10 @@ def test_bad_backdrop_probability(photos, tmp_path, option, bad):
     [
         *(("--zoom-in", bad, "fraction from 0 to 0.9") for bad in ("0.95", "-0.1", "close")),
         *(("--mixup", bad, "alpha from 0 to 2") for bad in ("3", "-0.2", "some")),
+        *(("--aspect", bad, "fraction from 0 to 0.9") for bad in ("1", "tall")),
     ],
 )
-def test_bad_zoom_in_or_mixup(photos, tmp_path, option, bad, expected):
+def test_bad_zoom_aspect_or_mixup(photos, tmp_path, option, bad, expected):
     proc = train(photos, tmp_path / "r", option, bad)
     assert proc.returncode == 2 and option in proc.stderr and "Traceback" not in proc.stderr
     assert expected in proc.stderr

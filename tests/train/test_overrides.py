@@ -35,3 +35,8 @@ def test_mixup_reaches_the_augmentation_only():
     recipe = recipe_for("--mixup", "0.2")
     assert recipe.augment == replace(preset.augment, mixup=0.2) and preset.augment.mixup == 0
     assert recipe.stage2 == preset.stage2
+
+
+def test_aspect_reaches_the_augmentation_only():
+    recipe = recipe_for("--aspect", "0.5")
+    assert recipe.augment == replace(get_preset("default").augment, aspect=0.5)
