@@ -85,9 +85,9 @@ def convert_run(
 
     # validation figures are the ones to choose between runs by; test is reported, never chosen on
     val_images, y_val = run.load(val_rows, "validation images")
-    shifted_val = {
-        "recoloured_backdrop": shift.recoloured_backdrops(val_images),
-        "patterned_backdrop": shift.patterned_backdrops(val_images),
+    shifted_val = {key: make(val_images) for key, make in shift.BACKDROPS.items()} | {
+        key: run.load(val_rows, f"validation images, {shift.TITLES[key]}", frame)[0]
+        for key, frame in shift.FRAMINGS.items()
     }
     # photos of the classes the bin has no compartment for: how many would reach a recyclable one
     unknown_images = {
@@ -229,8 +229,8 @@ def _print_report(
         )
     )
     rows.append(("val agreement", "-", *(f"{m['agreement']:.4f}" for m in val)))
-    for key, name in (("recoloured_backdrop", "recoloured"), ("patterned_backdrop", "patterned")):
-        rows.append((f"val, {name} backdrops", "-", *(f"{m[key]['accuracy']:.4f}" for m in val)))
+    for key, title in shift.TITLES.items():
+        rows.append((f"val, {title}", "-", *(f"{m[key]['accuracy']:.4f}" for m in val)))
     for key, name in (("wrong_recyclable", "wrong recyclable"), ("uncertain", "uncertain")):
         rows.append(
             (

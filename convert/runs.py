@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,8 +12,10 @@ import numpy as np
 from tqdm import tqdm
 
 from train.errors import UserError
-from train.images import load_for_model
+from train.images import decode_rgb, resize
 from train.split import read_manifest
+
+Frame = Callable[[np.ndarray], np.ndarray]  # a decoded photo, reframed (convert/shift.py)
 
 
 @dataclass
@@ -45,20 +48,29 @@ class Run:
         wanted = self.unknown if unknown else self.labels
         return [r for r in self.rows if r["split"] == split and r["label"] in wanted]
 
-    def load(self, rows: list[dict[str, str]], desc: str) -> tuple[np.ndarray, np.ndarray]:
+    def load(
+        self, rows: list[dict[str, str]], desc: str, frame: Frame | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Photos of the given manifest rows at model size (N×H×W×3 uint8) and label indices."""
-        return load_rows(rows, self.data_root, self.labels, self.input, desc)
+        return load_rows(rows, self.data_root, self.labels, self.input, desc, frame)
 
 
 def load_rows(
-    rows: list[dict[str, str]], root: Path, labels: list[str], model_input: dict, desc: str
+    rows: list[dict[str, str]],
+    root: Path,
+    labels: list[str],
+    model_input: dict,
+    desc: str,
+    frame: Frame | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The photos of manifest rows under `root`, sized as `model_input` (a sidecar's or run's
+    """The photos of manifest rows under `root`, each reframed by `frame` if given (as another
+    camera would frame it, `convert/shift.py`), then sized as `model_input` (a sidecar's or run's
     `input`) says (N×H×W×3 uint8), and their label indices; a progress bar while loading."""
     h, w, rule = model_input["height"], model_input["width"], model_input.get("resize", "stretch")
+    frame = frame or (lambda rgb: rgb)
     images = np.stack(
         [
-            load_for_model(root / r["path"], h, w, rule)
+            resize(frame(decode_rgb(root / r["path"])), h, w, rule)
             for r in tqdm(rows, desc=desc, unit="img", leave=False)
         ]
     )

@@ -1,8 +1,9 @@
 """`python -m convert.score MODEL.tflite [--split val|test] [--data DIR]`: score a converted model
 again, on a split of its own manifest (`MODEL.split.csv`), with the interpreter the bin uses, on the
-plain photos and on the backdrop shifts of `convert/shift.py`, and where the items would land at the
-bin's default confidence threshold (`convert/routing.py`); for a model trained with unknown classes
-(`python -m train --unknown`), also how many of their photos would reach a recyclable compartment.
+plain photos and on the backdrop and framing shifts of `convert/shift.py`, and where the items
+would land at the bin's default confidence threshold (`convert/routing.py`); for a model trained
+with unknown classes (`python -m train --unknown`), also how many of their photos would reach a
+recyclable compartment.
 With `--compartments glass=trash` (the bin config's `[compartments]`), a model with a class the bin
 has no compartment for is scored on the other classes' photos, an answer of the folded class
 counting as wrong, and the folded class's photos as to where they would land. Writes nothing.
@@ -30,11 +31,7 @@ from .routing import DECISION, THRESHOLD
 from .runs import check_rows, load_rows
 from .verify import print_table, run_tflite, summary, summary_rows
 
-SHIFTS = {
-    "plain": lambda images: images,
-    "recoloured backdrops": shift.recoloured_backdrops,
-    "patterned backdrops": shift.patterned_backdrops,
-}
+COLUMNS = ("plain", *shift.TITLES)  # the plain photos, then each shift of convert/shift.py
 
 
 def parser() -> argparse.ArgumentParser:
@@ -128,15 +125,22 @@ def main(argv: list[str] | None = None) -> int:
             images = photos["unknown"][0]
             photos["unknown"] = images, np.full(len(images), labels.index(DECISION.fallback))
         results, routes, other_routes = {}, {}, {name: {} for name in photos if name != "kept"}
-        for shift_name, make in SHIFTS.items():
+        for column in COLUMNS:
             for name, (images, truth) in photos.items():
-                probs = run_tflite(args.model, make(images), args.threads)[0]
+                if column in shift.BACKDROPS:
+                    images = shift.BACKDROPS[column](images)
+                elif column in shift.FRAMINGS:
+                    desc = f"{name} photos, {shift.TITLES[column]}"
+                    frame = shift.FRAMINGS[column]
+                    images = load_rows(groups[name], root, labels, side["input"], desc, frame)[0]
+                probs = run_tflite(args.model, images, args.threads)[0]
                 routed = routing.route(probs, truth, labels, THRESHOLD, DECISION.fallback, folds)
+                title = shift.TITLES.get(column, column)
                 if name == "kept":
-                    results[shift_name] = summary(score_kept(truth, probs.argmax(1), labels, kept))
-                    routes[shift_name] = routed
+                    results[title] = summary(score_kept(truth, probs.argmax(1), labels, kept))
+                    routes[title] = routed
                 else:
-                    other_routes[name][shift_name] = routed["wrong_recyclable"]
+                    other_routes[name][title] = routed["wrong_recyclable"]
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -150,12 +154,12 @@ def main(argv: list[str] | None = None) -> int:
         ("own_compartment", "own compartment"),
         ("wrong_recyclable", "wrong recyclable"),
     ):
-        rows.append((f"{name} @{THRESHOLD:g}", *(f"{routes[n][key]:.4f}" for n in SHIFTS)))
+        rows.append((f"{name} @{THRESHOLD:g}", *(f"{routes[n][key]:.4f}" for n in routes)))
     for name, fractions in other_routes.items():
         rows.append(
             (
                 f"{len(groups[name])} {name} to a recyclable @{THRESHOLD:g}",
-                *(f"{fractions[n]:.4f}" for n in SHIFTS),
+                *(f"{fractions[n]:.4f}" for n in routes),
             )
         )
     print_table(rows)

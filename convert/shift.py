@@ -1,20 +1,33 @@
-"""Shifts to score against: the validation photos on other backdrops than TrashNet's white.
+"""Shifts to score against: the validation photos as other places and cameras would show them.
 
 The bin's intake is not a white posterboard. A model that leans on the backdrop loses accuracy
-here that it keeps on the plain photos. Two shifts, each the same on every call (fixed seeds):
+here that it keeps on the plain photos. Two backdrop shifts (`BACKDROPS`) on the photos at
+model size, each the same on every call (fixed seeds):
 
 - `recoloured_backdrops`: the training augmentation's own `recolour_backdrop`, one colour per
   photo, so a model trained with it has seen this kind of change;
 - `patterned_backdrops`: stripes and checks (tablecloths, tiles, floor mats), a family of
   backdrops that no training augmentation draws, to see whether what was learnt carries over.
+
+Nor is every camera's frame TrashNet's 4:3 landscape, and the bin stretches whatever it gets to
+the model's square input. Two framings (`FRAMINGS`) of the decoded photo, before that resize:
+
+- `upright_framing`: the whole photo as an upright 3:4 camera further back would frame it, its
+  edge pixels carried on above and below (the backdrop, in TrashNet), so items come out squatter;
+- `upright_crop`: the central upright 3:4 part, as that camera would frame it from the same
+  place: items as squat, larger, and their sides cut.
 """
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import tensorflow as tf
 
+from device.preprocess import center_crop_box
 from train.augment import recolour_backdrop, tint_backdrop
+
+UPRIGHT = 3 / 4  # width over height of a camera held upright
 
 SEED = 7
 
@@ -54,3 +67,31 @@ def patterned_backdrops(images: np.ndarray) -> np.ndarray:
     first, second = (rng.uniform(0.15, 1.0, (n, 1, 1, 3)).astype(np.float32) for _ in range(2))
     field = first + t * (second - first)
     return _to_uint8(tint_backdrop(tf.constant(images, tf.float32), field).numpy())
+
+
+def upright_framing(rgb: np.ndarray) -> np.ndarray:
+    """The photo padded to an upright 3:4 frame by repeating its edge pixels, above and below (or
+    at the sides, for a photo narrower than that)."""
+    h, w = rgb.shape[:2]
+    if w / h > UPRIGHT:
+        extra = round(w / UPRIGHT) - h
+        return cv2.copyMakeBorder(rgb, extra // 2, extra - extra // 2, 0, 0, cv2.BORDER_REPLICATE)
+    extra = round(h * UPRIGHT) - w
+    return cv2.copyMakeBorder(rgb, 0, 0, extra // 2, extra - extra // 2, cv2.BORDER_REPLICATE)
+
+
+def upright_crop(rgb: np.ndarray) -> np.ndarray:
+    """The largest central upright 3:4 part of the photo."""
+    top, bottom, left, right = center_crop_box(*rgb.shape[:2], UPRIGHT)
+    return rgb[top:bottom, left:right]
+
+
+BACKDROPS = {"recoloured_backdrop": recoloured_backdrops, "patterned_backdrop": patterned_backdrops}
+FRAMINGS = {"upright_framing": upright_framing, "upright_crop": upright_crop}
+# each shift's key in a sidecar's `metrics.validation`, and its title in printed tables
+TITLES = {
+    "recoloured_backdrop": "recoloured backdrops",
+    "patterned_backdrop": "patterned backdrops",
+    "upright_framing": "upright framing",
+    "upright_crop": "upright crop",
+}

@@ -45,8 +45,3 @@ def resize(rgb: np.ndarray, height: int, width: int, rule: str = "stretch") -> n
     elif rule != "stretch":
         raise ValueError(f"unknown resize rule {rule!r}; valid: {', '.join(RESIZE_RULES)}")
     return cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA)
-
-
-def load_for_model(path: Path, height: int, width: int, rule: str = "stretch") -> np.ndarray:
-    """Decode a photo and resize it exactly as the model expects (RGB uint8, height×width×3)."""
-    return resize(decode_rgb(path), height, width, rule)

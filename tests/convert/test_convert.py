@@ -48,7 +48,7 @@ def test_sidecar_contract_and_manifest_copy(converted, tiny_run):
     val = m["validation"]  # for choosing between runs without looking at the test split
     assert val["n"] > 0 and set(val["tflite"]["per_class_recall"]) == set(side["labels"])
     assert 0 <= val["agreement"] <= 1 and val["float"]["accuracy"] > 0.2
-    for shift in ("recoloured_backdrop", "patterned_backdrop"):
+    for shift in ("recoloured_backdrop", "patterned_backdrop", "upright_framing", "upright_crop"):
         assert set(val[shift]["per_class_recall"]) == set(side["labels"])
     assert m["routing"]["threshold"] == 0.6  # the bin's default confidence threshold
     shares = ("own_compartment", "recyclable_to_fallback", "wrong_recyclable")
@@ -85,7 +85,7 @@ def test_tflite_agrees_with_keras(converted):
     assert fp32["agreement"] >= 0.95
     assert "keras float" in stdout and "agreement" in stdout and "wrong recyclable @0.6" in stdout
     assert "val accuracy" in stdout and "val, recoloured backdrops" in stdout
-    assert "val, patterned backdrops" in stdout
+    assert "val, patterned backdrops" in stdout and "val, upright crop" in stdout
     assert "accuracy 95% CI" in stdout
 
 

@@ -12,11 +12,11 @@ from tests.helpers import assert_user_error, run_module
 from train.errors import UserError
 from train.split import read_manifest
 
-COLUMNS = ("plain", "recoloured_backdrop", "patterned_backdrop")
+COLUMNS = ("plain", "recoloured_backdrop", "patterned_backdrop", "upright_framing", "upright_crop")
 
 
 def figures(stdout: str, row: str) -> list[float]:
-    """One row of the printed table, by its name: plain, recoloured, patterned."""
+    """One row of the printed table, by its name: plain, then each shift (`COLUMNS`)."""
     (line,) = [line for line in stdout.splitlines() if re.match(rf"{row}\s+\d\.\d{{3,4}}\s", line)]
     return [float(cell) for cell in line[len(row) :].split()]
 
