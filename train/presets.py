@@ -22,7 +22,8 @@ class Stage:
 
 @dataclass(frozen=True)
 class Augment:
-    """Training-only augmentation. The first six are the paper's ImageDataGenerator settings."""
+    """Training-only augmentation. rotation_deg, shift, zoom, flip, brightness and fill_mode are
+    the paper's ImageDataGenerator settings; the rest go beyond it."""
 
     rotation_deg: float = 30.0
     shift: float = 0.2
@@ -30,9 +31,6 @@ class Augment:
     # zoom in further, by up to this fraction (the visible side shrinks to 1 - zoom_in): closer
     # and tighter framings than TrashNet's, where the item's own texture fills more of the photo
     zoom_in: float = 0.0
-    # ± fraction by which the height alone is zoomed, the width kept: items taller or squatter,
-    # as a camera with another frame shape (upright 3:4, 16:9) shows them once stretched square
-    aspect: float = 0.0
     flip: bool = True
     brightness: tuple[float, float] = (0.8, 1.2)
     fill_mode: str = "nearest"
@@ -47,6 +45,9 @@ class Augment:
     noise_std: float = 0.0  # std of sensor noise in 0–255 units
     backdrop: float = 0.0  # probability of recolouring the white backdrop (augment.py)
     texture: float = 0.0  # share of the recoloured backdrops that are mottled, not one colour
+    # ± fraction by which the height alone is zoomed, the width kept: items taller or squatter,
+    # as a camera with another frame shape (upright 3:4, 16:9) shows them once stretched square
+    aspect: float = 0.0
     mixup: float = 0.0  # alpha of MixUp's Beta(alpha, alpha) blend of two photos (train/mixup.py)
 
 
