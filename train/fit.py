@@ -78,6 +78,19 @@ class WeightAverage(keras.callbacks.Callback):
             self.model.set_weights([m.astype(np.float32) for m in self.mean])
 
 
+def counted_from(stage: Stage, recipe: Recipe) -> int:
+    """The first epoch (from 0) whose weights a stage may end on: early stopping looks only at the
+    second half of a cosine stage."""
+    return stage.epochs // 2 if recipe.schedule == "cosine" and not stage.average else 0
+
+
+def best_epoch(val_loss: list[float], start: int) -> int:
+    """The epoch (from 0) of the lowest validation loss from `start` on, the one early stopping
+    restores; over all epochs if the stage ended before `start`."""
+    counted = range(start, len(val_loss)) if len(val_loss) > start else range(len(val_loss))
+    return min(counted, key=val_loss.__getitem__)
+
+
 def lr_callbacks(stage: Stage, recipe: Recipe) -> list[keras.callbacks.Callback]:
     """EarlyStopping plus the learning-rate schedule of a stage.
 
@@ -102,7 +115,7 @@ def lr_callbacks(stage: Stage, recipe: Recipe) -> list[keras.callbacks.Callback]
             return low + 0.5 * (stage.lr - low) * (1 + math.cos(math.pi * epoch / stage.epochs))
 
         return [
-            keras.callbacks.EarlyStopping(**stop_kw, start_from_epoch=stage.epochs // 2),
+            keras.callbacks.EarlyStopping(**stop_kw, start_from_epoch=counted_from(stage, recipe)),
             keras.callbacks.LearningRateScheduler(rate),
         ]
     return [
@@ -181,7 +194,7 @@ def train_stage(
     if stage.int8_grid:
         snap_to_int8_grid(base)  # the restored best kernels, onto the grid for good
     h = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
-    best = min(range(len(h["val_loss"])), key=h["val_loss"].__getitem__)
+    best = best_epoch(h["val_loss"], counted_from(stage, recipe))
     return {
         "averaged_epochs": min(stage.average, len(h["val_loss"])),
         "stage": index,

@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from train.fit import WeightAverage, lr_callbacks
+from train.fit import WeightAverage, best_epoch, counted_from, lr_callbacks
 from train.presets import PRESETS, Stage, get_preset
 
 
@@ -42,3 +42,15 @@ def test_weight_average_ends_on_the_mean_of_the_last_epochs():
         average.on_epoch_end(epoch)
     average.on_train_end()
     assert np.allclose(model.layers[0].kernel.numpy(), np.mean(kernels[2:], axis=0))
+
+
+def test_the_best_epoch_reported_is_the_one_early_stopping_restores():
+    recipe = get_preset("default", schedule="cosine")
+    stage = Stage(unfreeze=10, lr=1e-3, epochs=8)
+    stop, _ = lr_callbacks(stage, recipe)
+    assert counted_from(stage, recipe) == stop.start_from_epoch == 4
+    # the lowest loss of all is in the first half, which early stopping does not look at
+    val_loss = [0.59, 0.64, 0.65, 0.66, 0.63, 0.61, 0.62, 0.615]
+    assert best_epoch(val_loss, counted_from(stage, recipe)) == 5
+    assert best_epoch(val_loss[:3], 4) == 0  # a stage that ended early: its best of all
+    assert counted_from(PRESETS["paper"].stage2, PRESETS["paper"]) == 0
