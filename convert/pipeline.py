@@ -38,11 +38,17 @@ def rebuilt_from(run_dir: Path, model: Path) -> bytes:
     data = model.read_bytes()
     config = json.loads((run_dir / "config.json").read_text())
     init_from = config.get("init_from") or "none"
-    source = Path(init_from)
+    source = Path(init_from) if isinstance(init_from, str) else None  # a list: a soup
     stages = json.loads((run_dir / "metrics.json").read_text())["stages"]
-    if source.suffix != ".tflite" or not source.is_file() or source.read_bytes() != data:
+    if (
+        source is None
+        or source.suffix != ".tflite"
+        or not source.is_file()
+        or (source.read_bytes() != data)
+    ):
+        shown = " ".join(init_from) if source is None else init_from
         raise UserError(
-            f"--measure {model}: {run_dir} was not rebuilt from it (--init-from {init_from})"
+            f"--measure {model}: {run_dir} was not rebuilt from it (--init-from {shown})"
         )
     if stages:
         raise UserError(

@@ -78,9 +78,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--init-from",
         type=Path,
+        nargs="+",
+        metavar="MODEL",
         help="start from a trained model instead of the bare base: a run's model.keras, a shipped "
         ".tflite, or a stage checkpoint (RUN/checkpoints/stage2.best.weights.h5) to carry on a "
-        "stopped run; to train it further, or on new photos; same classes and --alpha",
+        "stopped run; to train it further, or on new photos; same classes and --alpha. Several: "
+        "start from the mean of their weights (a model soup of models fine-tuned from one start)",
     )
     p.add_argument(
         "--classes",

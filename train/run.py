@@ -17,8 +17,9 @@ from .dataset import Sample, class_folders, scan
 from .errors import UserError
 from .evaluate import score, unknown_summary
 from .fit import train_stage
-from .model import build_model, load_trained, resolve_weights
+from .model import build_model, resolve_weights
 from .presets import Recipe
+from .soup import load_soup
 from .split import SPLITS, TWIN, assign_splits, pinned_splits, write_manifest
 from .twins import TWIN_SIMILARITY, pooled_features, twin_groups
 
@@ -73,7 +74,7 @@ def train_run(
     fractions: tuple[float, float, float],
     seed: int,
     overwrite: bool = False,
-    init_from: Path | None = None,
+    init_from: list[Path] | None = None,
     unknown: list[str] | None = None,
     split_from: Path | None = None,
     twin_similarity: float | None = TWIN_SIMILARITY,
@@ -157,8 +158,8 @@ def train_run(
     for rel, why in found.skipped:
         print(f"  skipped {rel}: {why}")
 
-    if init_from is not None:
-        load_trained(model, init_from, labels)
+    if init_from:
+        load_soup(model, init_from, labels)
     train_x, train_y = part["train"]
     class_weight = balanced_class_weights(train_y, len(labels))
     train_ds = make_dataset(
@@ -185,7 +186,10 @@ def train_run(
         },
         "data_root": str(data.resolve()),
         "weights": weights,
-        "init_from": str(init_from) if init_from else None,
+        # one path, or the list a soup was made of
+        "init_from": ([str(p) for p in init_from] if len(init_from) > 1 else str(init_from[0]))
+        if init_from
+        else None,
         "split_fractions": list(fractions),
         "split_from": str(split_from) if split_from else None,
         "twin_similarity": twin_similarity if twins is not None else None,

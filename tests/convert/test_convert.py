@@ -170,3 +170,11 @@ def test_measure_rewrites_a_models_sidecar_on_its_rebuilt_run(
     assert_user_error(proc, "--measure", "m_int8.tflite", "not rebuilt from it (--init-from none)")
     proc = run_cli(rebuilt, "--out", out, "--measure", model, "--variants", "int8,fp16")
     assert_user_error(proc, "--measure", "drop --variants")
+    # nor is a soup, even of that file alone
+    soup = tmp_path / "soup"
+    shutil.copytree(rebuilt, soup)
+    config = json.loads((soup / "config.json").read_text())
+    config["init_from"] = [str(model), str(model)]
+    (soup / "config.json").write_text(json.dumps(config))
+    proc = run_cli(soup, "--out", out, "--measure", model)
+    assert_user_error(proc, "--measure", f"not rebuilt from it (--init-from {model} {model})")

@@ -91,6 +91,23 @@ def test_init_from_a_trained_model_starts_where_it_ended(
 
 
 @pytest.mark.slow
+def test_init_from_several_models_starts_from_their_mean(
+    photos, tmp_path, tiny_run, shared_weights
+):
+    """A soup of a model with itself is that model; the config lists what it was made of."""
+    out = tmp_path / "soup"
+    model = str(tiny_run / "model.keras")
+    options = ["--weights", str(shared_weights), "--image-size", "64", *ALIKE]
+    options += ["--epochs1", "0", "--epochs2", "0", "--epochs3", "0"]  # evaluate only
+    rc = main(["--data", str(photos), "--out", str(out), "--init-from", model, model, *options])
+    assert rc == 0
+    before = json.loads((tiny_run / "metrics.json").read_text())
+    after = json.loads((out / "metrics.json").read_text())
+    assert after["val"] == before["val"] and after["test"] == before["test"]
+    assert json.loads((out / "config.json").read_text())["init_from"] == [model, model]
+
+
+@pytest.mark.slow
 def test_init_from_a_stage_checkpoint_carries_on_from_its_weights(
     photos, tmp_path, tiny_run, shared_weights
 ):
