@@ -44,7 +44,7 @@ def rebuilt_from(run_dir: Path, model: Path) -> bytes:
         source is None
         or source.suffix != ".tflite"
         or not source.is_file()
-        or (source.read_bytes() != data)
+        or source.read_bytes() != data
     ):
         shown = " ".join(init_from) if source is None else init_from
         raise UserError(
